@@ -1,0 +1,27 @@
+# Criticality: build, test, demo and benchmark. Each target installs FFTW when it is missing.
+SWIFT ?= swift
+BIN = .build/release/criticality
+
+.PHONY: demo test bench build fftw clean
+
+fftw:
+	@if [ ! -f /usr/include/fftw3.h ]; then \
+	  echo "Installing FFTW (libfftw3-dev)..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y libfftw3-dev; \
+	fi
+
+build: fftw
+	$(SWIFT) build -c release --product criticality
+
+demo: build
+	$(BIN) run parameters/quickstart.toml
+
+test: fftw
+	$(SWIFT) test
+
+bench: build
+	$(BIN) bench
+
+clean:
+	rm -rf .build

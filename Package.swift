@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Rooms and the direction of their doors (docs/architecture.md):
+// CFFTW ← Lattice ← FieldTheory, Analysis ← Experiments ← criticality.
+let package = Package(
+    name: "Criticality",
+    products: [
+        .executable(name: "criticality", targets: ["criticality"]),
+        .library(name: "Criticality", targets: ["Lattice", "FieldTheory", "Analysis", "Experiments"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFTW", providers: [.apt(["libfftw3-dev"])]),
+        .target(name: "Lattice", dependencies: ["CFFTW"]),
+        .target(name: "FieldTheory", dependencies: ["Lattice"]),
+        .target(name: "Analysis", dependencies: ["Lattice"]),
+        .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Analysis", "TOMLKit"]),
+        .executableTarget(name: "criticality", dependencies: [
+            "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LatticeTests", dependencies: ["Lattice"]),
+        .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Analysis"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,132 @@
+/// A periodic hypercubic lattice in 1, 2 or 3 dimensions.
+///
+/// Sites sit at x_i = a_i·m_i with spacing a_i = L_i/N_i, m_i = 0…N_i−1, stored row-major
+/// (the last axis varies fastest). Wavevectors come from (N, L) only:
+/// k_i = 2π n_i / L_i with n_i wrapped to [−N_i/2, N_i/2). The real-to-complex (r2c) layout
+/// keeps N_0 × … × (N_{d−1}/2 + 1) modes: the **last** axis is halved.
+public struct Lattice: Hashable, Sendable, CustomStringConvertible {
+    /// Sites per axis, N_i.
+    public let shape: [Int]
+    /// Box length per axis, L_i.
+    public let boxLength: [Double]
+
+    public enum Error: Swift.Error, Equatable, CustomStringConvertible {
+        case dimension(Int)
+        case size(axis: Int, value: Int)
+        case boxLength(axis: Int, value: Double)
+        case mismatch(shape: Int, box: Int)
+
+        public var description: String {
+            switch self {
+            case .dimension(let d): "lattice dimension \(d) is not supported (expected 1, 2 or 3)"
+            case .size(let a, let v): "lattice size \(v) on axis \(a) must be a positive integer"
+            case .boxLength(let a, let v): "box length \(v) on axis \(a) must be positive and finite"
+            case .mismatch(let s, let b): "shape has \(s) axes but box has \(b)"
+            }
+        }
+    }
+
+    /// A lattice of the given sizes; the box defaults to unit spacing (L_i = N_i).
+    public init(shape: [Int], boxLength: [Double]? = nil) throws {
+        guard (1...3).contains(shape.count) else { throw Error.dimension(shape.count) }
+        for (i, n) in shape.enumerated() where n < 1 { throw Error.size(axis: i, value: n) }
+        let box = boxLength ?? shape.map(Double.init)
+        guard box.count == shape.count else { throw Error.mismatch(shape: shape.count, box: box.count) }
+        for (i, l) in box.enumerated() where !(l > 0 && l.isFinite) { throw Error.boxLength(axis: i, value: l) }
+        self.shape = shape
+        self.boxLength = box
+    }
+
+    public var dimension: Int { shape.count }
+    /// Number of sites, N = Π N_i.
+    public var siteCount: Int { shape.reduce(1, *) }
+    /// Lattice spacing per axis, a_i = L_i / N_i.
+    public var spacing: [Double] { zip(boxLength, shape).map { $0 / Double($1) } }
+    /// Volume of one cell, v = Π a_i (the a^d of THEORY.md).
+    public var cellVolume: Double { spacing.reduce(1, *) }
+    /// Total volume V = Π L_i.
+    public var volume: Double { boxLength.reduce(1, *) }
+    /// Shape of the r2c spectral array: the last axis is N/2 + 1.
+    public var spectralShape: [Int] { shape.dropLast() + [shape[shape.count - 1] / 2 + 1] }
+    /// Number of stored complex modes in the r2c layout.
+    public var spectralCount: Int { spectralShape.reduce(1, *) }
+    /// The fundamental wavenumber used to define shells, k_f = 2π / max L_i.
+    public var fundamentalWavenumber: Double { 2 * Double.pi / boxLength.max()! }
+
+    public var description: String {
+        shape.map(String.init).joined(separator: "×") + " sites, box " + boxLength.map { "\($0)" }.joined(separator: "×")
+    }
+
+    /// Signed mode integer n ∈ [−N/2, N/2) of index j along an axis of N sites.
+    @inlinable public static func modeInteger(_ j: Int, count n: Int) -> Int {
+        j < (n + 1) / 2 ? j : j - n
+    }
+
+    /// Mode integers (n_0, …, n_{d−1}) of a flat r2c index. The last one is never negative.
+    public func modeIntegers(spectralIndex q: Int) -> [Int] {
+        let s = spectralShape
+        var rest = q
+        var n = [Int](repeating: 0, count: dimension)
+        for axis in stride(from: dimension - 1, through: 0, by: -1) {
+            let j = rest % s[axis]
+            rest /= s[axis]
+            n[axis] = axis == dimension - 1 ? j : Lattice.modeInteger(j, count: shape[axis])
+        }
+        return n
+    }
+
+    /// |k|² for every stored r2c mode, k_i = 2π n_i / L_i.
+    public func waveNumberSquared() -> [Double] {
+        var out = [Double](repeating: 0, count: spectralCount)
+        for q in 0..<spectralCount { out[q] = waveVector(spectralIndex: q).reduce(0) { $0 + $1 * $1 } }
+        return out
+    }
+
+    /// The wavevector k of a flat r2c index.
+    public func waveVector(spectralIndex q: Int) -> [Double] {
+        zip(modeIntegers(spectralIndex: q), boxLength).map { 2 * Double.pi * Double($0) / $1 }
+    }
+
+    /// Weight of a stored mode in sums over the full Brillouin zone: 1 where the last mode
+    /// integer is 0 or N/2 (its partner is stored too, or it is its own), 2 otherwise.
+    public func hermitianWeights() -> [Double] {
+        let h = spectralShape[dimension - 1], nLast = shape[dimension - 1]
+        return (0..<spectralCount).map { q in
+            let j = q % h
+            return (j == 0 || (nLast % 2 == 0 && j == nLast / 2)) ? 1 : 2
+        }
+    }
+
+    /// Integer shell index of every stored mode: round((|k|/k_f)²). For a cubic box this is
+    /// exactly |n|²; for unequal boxes it groups modes of nearly equal |k|.
+    public func shellIndices() -> [Int] {
+        let kf2 = fundamentalWavenumber * fundamentalWavenumber
+        return waveNumberSquared().map { Int(($0 / kf2).rounded()) }
+    }
+
+    /// Flat r2c index of the Hermitian partner −k of a mode whose last index is 0 or N/2
+    /// (the modes whose partner is stored in the same array). Equal to q for self-conjugate modes.
+    public func hermitianPartner(spectralIndex q: Int) -> Int {
+        let s = spectralShape
+        var rest = q, idx = [Int](repeating: 0, count: dimension)
+        for axis in stride(from: dimension - 1, through: 0, by: -1) { idx[axis] = rest % s[axis]; rest /= s[axis] }
+        var p = 0
+        for axis in 0..<dimension {
+            let j = axis == dimension - 1 ? idx[axis] : (shape[axis] - idx[axis]) % shape[axis]
+            p = p * s[axis] + j
+        }
+        return p
+    }
+
+    /// Minimum-image displacement of a flat site index from the origin, in units of length.
+    public func minimumImageDistance(siteIndex i: Int) -> Double {
+        var rest = i, d2 = 0.0
+        let a = spacing
+        for axis in stride(from: dimension - 1, through: 0, by: -1) {
+            let m = Lattice.modeInteger(rest % shape[axis], count: shape[axis])
+            rest /= shape[axis]
+            d2 += (Double(m) * a[axis]) * (Double(m) * a[axis])
+        }
+        return d2.squareRoot()
+    }
+}
