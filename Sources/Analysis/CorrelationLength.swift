@@ -1,0 +1,39 @@
+import Foundation
+
+/// Correlation-length estimators, THEORY.md §5. Each returns NaN where its premise fails
+/// (no decay below 1/e inside the box, S(0) ≤ S(k₁), a non-positive OZ fit).
+public enum CorrelationLength {
+    /// ξ_{1/e}: the first distance at which G(r)/G(0) drops below 1/e, linearly interpolated
+    /// between bins.
+    public static func oneOverE(distance r: [Double], correlation g: [Double]) -> Double {
+        guard let g0 = g.first, g0 > 0 else { return .nan }
+        let target = exp(-1.0)
+        for i in 1..<g.count where g[i] / g0 < target {
+            let a = g[i - 1] / g0, b = g[i] / g0
+            return r[i - 1] + (a - target) / (a - b) * (r[i] - r[i - 1])
+        }
+        return .nan
+    }
+
+    /// Lattice second-moment length ξ_2nd = √(S(0)/S(k₁) − 1) / ((2/a) sin(k₁a/2)), with k₁ the
+    /// first non-zero shell and a the spacing along the longest axis (a = 1, L sites:
+    /// √(S(0)/S(k₁) − 1)/(2 sin(π/L))).
+    public static func secondMoment(s0: Double, s1: Double, k1: Double, spacing a: Double) -> Double {
+        let ratio = s0 / s1 - 1
+        guard ratio > 0 else { return .nan }
+        return ratio.squareRoot() / (2 / a * sin(k1 * a / 2))
+    }
+
+    /// Ornstein–Zernike fit S(k) = A/(1 + ξ²k²) by least squares of 1/S against k² over the
+    /// given shells (k = 0 excluded by the caller). Returns (A, ξ).
+    public static func ornsteinZernike(waveNumberSquared k2: [Double], structureFactor s: [Double]) -> (amplitude: Double, xi: Double) {
+        let y = s.map { 1 / $0 }
+        let n = Double(k2.count)
+        let mx = k2.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for i in 0..<k2.count { sxy += (k2[i] - mx) * (y[i] - my); sxx += (k2[i] - mx) * (k2[i] - mx) }
+        let slope = sxy / sxx, intercept = my - slope * mx
+        guard intercept > 0, slope > 0 else { return (.nan, .nan) }
+        return (1 / intercept, (slope / intercept).squareRoot())
+    }
+}

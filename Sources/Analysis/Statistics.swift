@@ -1,0 +1,34 @@
+import Foundation
+
+/// A mean with its standard error.
+public struct Estimate: Sendable, Equatable, Codable {
+    public var mean: Double
+    public var standardError: Double
+
+    public init(mean: Double, standardError: Double) {
+        self.mean = mean
+        self.standardError = standardError
+    }
+
+    /// Mean and standard error of the mean of independent samples (SE = s/√n, NaN for n < 2).
+    public init(samples x: [Double]) {
+        let n = Double(x.count)
+        let m = x.reduce(0, +) / n
+        let v = x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+        self.init(mean: m, standardError: x.count > 1 ? (v / n).squareRoot() : .nan)
+    }
+
+    /// Jackknife estimate of a statistic f of the sample mean of `rows` (each row one member's
+    /// vector of observables): f of the full mean, and the leave-one-out standard error.
+    public static func jackknife(_ rows: [[Double]], _ f: ([Double]) -> Double) -> Estimate {
+        let n = rows.count, width = rows[0].count
+        var total = [Double](repeating: 0, count: width)
+        for r in rows { for j in 0..<width { total[j] += r[j] } }
+        let full = f(total.map { $0 / Double(n) })
+        guard n > 1 else { return Estimate(mean: full, standardError: .nan) }
+        let leaveOut = rows.map { r in f((0..<width).map { (total[$0] - r[$0]) / Double(n - 1) }) }
+        let m = leaveOut.reduce(0, +) / Double(n)
+        let v = leaveOut.reduce(0) { $0 + ($1 - m) * ($1 - m) } * Double(n - 1) / Double(n)
+        return Estimate(mean: full, standardError: v.squareRoot())
+    }
+}

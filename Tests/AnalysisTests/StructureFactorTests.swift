@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Lattice
+@testable import Analysis
+
+@Test(arguments: [([128], nil), ([32, 32], nil), ([8, 8, 8], nil), ([24, 40], nil), ([24, 40], [12.0, 30.0])] as [([Int], [Double]?)])
+func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
+    let l = try Lattice(shape: shape, boxLength: box)
+    let sf = StructureFactor(l), t = FourierTransform.plan(l), noise = GaussianNoise(seed: 21)
+    let x = RealField(l), s = SpectralField(l)
+    let samples = (0..<200).map { i -> [Double] in
+        noise.fill(x.values, count: x.count, member: i, step: 0)
+        t.forward(x, into: s)
+        return sf.shellAverages(s)
+    }
+    // unit per-site variance: S = v on every shell
+    for k in 0..<sf.shellCount {
+        let e = Estimate(samples: samples.map { $0[k] })
+        #expect(abs(e.mean - l.cellVolume) < 4 * e.standardError, "shell \(sf.shellLabel[k]): \(e.mean)")
+    }
+    #expect(abs(sf.modeCount.reduce(0, +) - Double(l.siteCount)) < 1e-9)
+}
+
+@Test func correlationFunctionMatchesTheDirectSum() throws {
+    let l = try Lattice(shape: [6, 5])
+    let x = RealField(l), s = SpectralField(l)
+    GaussianNoise(seed: 4).fill(x.values, count: x.count, member: 0, step: 0)
+    let t = FourierTransform.plan(l)
+    t.forward(x, into: s)
+    let cf = CorrelationFunction(l)
+    let g = cf.radialProfile(spectrum: s, transform: t, scratch: SpectralField(l), work: RealField(l))
+    let mean = x.mean
+    var direct = [Double](repeating: 0, count: cf.binCount), count = direct
+    for d0 in 0..<6 { for d1 in 0..<5 {
+        var c = 0.0
+        for i in 0..<6 { for j in 0..<5 { c += (x[i * 5 + j] - mean) * (x[((i + d0) % 6) * 5 + (j + d1) % 5] - mean) } }
+        let b = cf.binOfSite[d0 * 5 + d1]
+        direct[b] += c / 30; count[b] += 1
+    } }
+    for b in 0..<cf.binCount { #expect(abs(direct[b] / count[b] - g[b]) < 1e-12) }
+    #expect(cf.distance[0] == 0 && abs(cf.distance[1] - 1) < 1e-15)
+}
+
+@Test func correlationLengthEstimatorsRecoverTheirDefiningForms() {
+    // ξ_{1/e}: piecewise-linear G, where interpolation is exact.
+    #expect(abs(CorrelationLength.oneOverE(distance: [0, 1, 2], correlation: [1, 0.5, 0.2]) - (1 + (0.5 - exp(-1.0)) / 0.3)) < 1e-12)
+    #expect(CorrelationLength.oneOverE(distance: [0, 1], correlation: [1, 0.9]).isNaN)
+    // ξ_2nd is exact for the lattice OZ form S = A/(1 + ξ²(2/a)² sin²(ka/2)).
+    let (xi, a, k1) = (3.7, 0.5, 2 * Double.pi / 40)
+    let s1 = 2 / (1 + xi * xi * pow(2 / a * sin(k1 * a / 2), 2))
+    #expect(abs(CorrelationLength.secondMoment(s0: 2, s1: s1, k1: k1, spacing: a) - xi) < 1e-12)
+    // OZ fit is exact on OZ data.
+    let k2 = (1...8).map { pow(2 * Double.pi * Double($0) / 64, 2) }
+    let fit = CorrelationLength.ornsteinZernike(waveNumberSquared: k2, structureFactor: k2.map { 3 / (1 + xi * xi * $0) })
+    #expect(abs(fit.xi - xi) < 1e-10 && abs(fit.amplitude - 3) < 1e-10)
+}
+
+@Test func jackknifeOfTheMeanIsTheStandardError() {
+    let x = (0..<50).map { sin(Double($0) * 1.3) + 0.1 * Double($0 % 7) }
+    let plain = Estimate(samples: x), jack = Estimate.jackknife(x.map { [$0] }) { $0[0] }
+    #expect(abs(plain.mean - jack.mean) < 1e-14 && abs(plain.standardError - jack.standardError) < 1e-14)
+}
+
+@Test func binderCumulantOfGaussianMagnetisationsVanishes() {
+    let n = 4000
+    let z = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    defer { z.deallocate() }
+    GaussianNoise(seed: 8).fill(z, count: n, member: 0, step: 0)
+    let op = OrderParameter(magnetisations: Array(UnsafeBufferPointer(start: z, count: n)), volume: 2, temperature: 0.5)
+    #expect(abs(op.binder.mean) < 4 * op.binder.standardError)
+    #expect(abs(op.susceptibility.mean - 4) < 4 * op.susceptibility.standardError)  // V·var/T = 2·1/0.5
+}
