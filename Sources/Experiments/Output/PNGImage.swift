@@ -1,0 +1,79 @@
+import Foundation
+
+/// A minimal PNG encoder (8-bit RGB, zlib stream of stored deflate blocks, so no compression
+/// library is needed). Fields are drawn with a diverging blue–white–red map centred on 0.
+public enum PNGImage {
+    /// Encodes `width × height` pixels given as (r, g, b) bytes, row-major from the top.
+    public static func encode(width: Int, height: Int, rgb: [UInt8]) -> Data {
+        precondition(rgb.count == 3 * width * height)
+        var raw = [UInt8]()
+        raw.reserveCapacity((3 * width + 1) * height)
+        for y in 0..<height {
+            raw.append(0)  // filter: none
+            raw.append(contentsOf: rgb[(3 * width * y)..<(3 * width * (y + 1))])
+        }
+        var z: [UInt8] = [0x78, 0x01]
+        var offset = 0
+        repeat {
+            let n = min(65535, raw.count - offset)
+            let final: UInt8 = offset + n == raw.count ? 1 : 0
+            z += [final, UInt8(n & 0xff), UInt8(n >> 8), UInt8(~n & 0xff), UInt8((~n >> 8) & 0xff)]
+            z += raw[offset..<(offset + n)]
+            offset += n
+        } while offset < raw.count
+        z += bigEndian(adler32(raw))
+        var png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+        png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0])
+        png += chunk("IDAT", z)
+        png += chunk("IEND", [])
+        return png
+    }
+
+    /// A 2-D field (rows × columns, row-major) drawn symmetric about 0, each site `scale` pixels.
+    public static func field(_ values: [Double], rows: Int, columns: Int, scale: Int) -> Data {
+        let limit = max(values.map(abs).max() ?? 1, 1e-300)
+        var rgb = [UInt8](repeating: 0, count: 3 * rows * columns * scale * scale)
+        let w = columns * scale
+        for i in 0..<rows { for j in 0..<columns {
+            let c = diverging(values[i * columns + j] / limit)
+            for a in 0..<scale { for b in 0..<scale {
+                let p = 3 * ((i * scale + a) * w + j * scale + b)
+                rgb[p] = c.0; rgb[p + 1] = c.1; rgb[p + 2] = c.2
+            } }
+        } }
+        return encode(width: w, height: rows * scale, rgb: rgb)
+    }
+
+    /// −1 → blue (33, 102, 172), 0 → white, +1 → red (178, 24, 43).
+    static func diverging(_ x: Double) -> (UInt8, UInt8, UInt8) {
+        let t = min(1, abs(x))
+        let end: (Double, Double, Double) = x < 0 ? (33, 102, 172) : (178, 24, 43)
+        func mix(_ e: Double) -> UInt8 { UInt8((255 + (e - 255) * t).rounded()) }
+        return (mix(end.0), mix(end.1), mix(end.2))
+    }
+
+    static func chunk(_ type: String, _ body: [UInt8]) -> Data {
+        let t = Array(type.utf8)
+        return Data(bigEndian(UInt32(body.count)) + t + body + bigEndian(crc32(t + body)))
+    }
+
+    static func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)] }
+
+    static func adler32(_ d: [UInt8]) -> UInt32 {
+        var a: UInt32 = 1, b: UInt32 = 0
+        for x in d { a = (a + UInt32(x)) % 65521; b = (b + a) % 65521 }
+        return b << 16 | a
+    }
+
+    static let crcTable: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xedb8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func crc32(_ d: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xffff_ffff
+        for x in d { c = crcTable[Int((c ^ UInt32(x)) & 0xff)] ^ (c >> 8) }
+        return c ^ 0xffff_ffff
+    }
+}

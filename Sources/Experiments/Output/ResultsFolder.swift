@@ -1,0 +1,50 @@
+import Foundation
+
+/// A results folder written atomically: files go into a hidden sibling `.NAME.partial-PID`,
+/// which replaces `NAME` only when `commit()` is called, so an interrupted or failed run never
+/// leaves a folder that looks complete (and never destroys the previous complete one).
+public final class ResultsFolder {
+    public let destination: URL
+    let staging: URL
+
+    public init(destination: URL) throws {
+        self.destination = destination
+        let parent = destination.deletingLastPathComponent()
+        staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: staging)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw ParameterError(file: destination.path, message: "cannot create the results folder: \(error.localizedDescription)")
+        }
+    }
+
+    public func write(_ name: String, _ data: Data) throws {
+        try data.write(to: staging.appendingPathComponent(name))
+    }
+
+    public func write(_ name: String, _ text: String) throws { try write(name, Data(text.utf8)) }
+
+    public func writeJSON(_ name: String, _ object: Any) throws {
+        try write(name, try JSONSerialization.data(withJSONObject: sanitise(object), options: [.prettyPrinted, .sortedKeys]))
+    }
+
+    /// JSON has no NaN or infinity: write them as null.
+    func sanitise(_ o: Any) -> Any {
+        switch o {
+        case let d as Double: d.isFinite ? d : NSNull()
+        case let a as [Any]: a.map(sanitise)
+        case let t as [String: Any]: t.mapValues(sanitise)
+        default: o
+        }
+    }
+
+    public func commit() throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+        try fm.moveItem(at: staging, to: destination)
+    }
+
+    public func abandon() { try? FileManager.default.removeItem(at: staging) }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A small SVG line plot: several series, linear or logarithmic axes, optional error bars and
+/// vertical markers, axis labels and a legend. Non-finite or (on log axes) non-positive points
+/// are skipped.
+public struct SVGPlot {
+    public struct Series {
+        public var label: String
+        public var x: [Double]
+        public var y: [Double]
+        public var error: [Double]? = nil
+        public var dashed = false
+        public var markers = false
+        public init(label: String, x: [Double], y: [Double], error: [Double]? = nil, dashed: Bool = false, markers: Bool = false) {
+            self.label = label; self.x = x; self.y = y; self.error = error; self.dashed = dashed; self.markers = markers
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logX = false
+    public var logY = false
+    public var series: [Series] = []
+
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
+    }
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    let width = 640.0, height = 420.0
+    let left = 72.0, right = 24.0, top = 36.0, bottom = 56.0
+
+    func usable(_ x: Double, log: Bool) -> Bool { x.isFinite && (!log || x > 0) }
+
+    public func render() -> String {
+        let points = series.flatMap { s in zip(s.x, s.y).filter { usable($0.0, log: logX) && usable($0.1, log: logY) } }
+        var xs = points.map { logX ? log10($0.0) : $0.0 }, ys = points.map { logY ? log10($0.1) : $0.1 }
+        if xs.isEmpty { xs = [0, 1]; ys = [0, 1] }
+        var (x0, x1) = (xs.min()!, xs.max()!), (y0, y1) = (ys.min()!, ys.max()!)
+        if x1 - x0 < 1e-12 { x0 -= 0.5; x1 += 0.5 }
+        if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
+        let pad = 0.05 * (y1 - y0)
+        y0 -= pad; y1 += pad
+        let pw = width - left - right, ph = height - top - bottom
+        func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * pw }
+        func py(_ y: Double) -> Double { top + ph - ((logY ? log10(y) : y) - y0) / (y1 - y0) * ph }
+        var out = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(width / 2)" y="20" text-anchor="middle" font-size="14">\(escape(title))</text>
+        <rect x="\(left)" y="\(top)" width="\(pw)" height="\(ph)" fill="none" stroke="#444"/>
+
+        """
+        for (v, label) in ticks(x0, x1, log: logX) {
+            let x = left + (v - x0) / (x1 - x0) * pw
+            out += "<line x1=\"\(f(x))\" y1=\"\(f(top + ph))\" x2=\"\(f(x))\" y2=\"\(f(top + ph + 5))\" stroke=\"#444\"/><text x=\"\(f(x))\" y=\"\(f(top + ph + 18))\" text-anchor=\"middle\">\(label)</text>\n"
+        }
+        for (v, label) in ticks(y0, y1, log: logY) {
+            let y = top + ph - (v - y0) / (y1 - y0) * ph
+            out += "<line x1=\"\(f(left - 5))\" y1=\"\(f(y))\" x2=\"\(f(left))\" y2=\"\(f(y))\" stroke=\"#444\"/><text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(label)</text>\n"
+        }
+        out += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 14))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        out += "<text transform=\"translate(16 \(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        out += "<g clip-path=\"url(#plot)\"><clipPath id=\"plot\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(pw)\" height=\"\(ph)\"/></clipPath>\n"
+        for (i, s) in series.enumerated() {
+            let color = SVGPlot.palette[i % SVGPlot.palette.count]
+            let pts = zip(s.x, s.y).enumerated().filter { usable($0.element.0, log: logX) && usable($0.element.1, log: logY) }
+            if let e = s.error {
+                for (j, p) in pts where e[j].isFinite && e[j] > 0 {
+                    let lo = logY ? max(p.1 - e[j], p.1 * 1e-3) : p.1 - e[j]
+                    out += "<line x1=\"\(f(px(p.0)))\" y1=\"\(f(py(lo)))\" x2=\"\(f(px(p.0)))\" y2=\"\(f(py(p.1 + e[j])))\" stroke=\"\(color)\" stroke-opacity=\"0.5\"/>\n"
+                }
+            }
+            let path = pts.map { "\(f(px($0.element.0))),\(f(py($0.element.1)))" }.joined(separator: " ")
+            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
+            if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
+        }
+        out += "</g>\n"
+        for (i, s) in series.enumerated() {
+            let color = SVGPlot.palette[i % SVGPlot.palette.count], y = top + 14 + 16 * Double(i)
+            out += "<line x1=\"\(f(left + 10))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(left + 40))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// Tick positions (in plot coordinates) with labels: decades on log axes, 1–2–5 steps otherwise.
+    func ticks(_ a: Double, _ b: Double, log: Bool) -> [(Double, String)] {
+        if log {
+            let lo = Int(ceil(a - 1e-9)), hi = Int(floor(b + 1e-9))
+            if hi >= lo { return (lo...hi).map { (Double($0), label(pow(10, Double($0)))) } }
+        }
+        let raw = (b - a) / 5, mag = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw }!
+        var v = ceil(a / step) * step, out: [(Double, String)] = []
+        while v <= b + 1e-9 * step { out.append((v, label(log ? pow(10, v) : v))); v += step }
+        return out
+    }
+
+    func label(_ v: Double) -> String {
+        if v == 0 { return "0" }
+        if abs(v) >= 1e4 || abs(v) < 1e-3 { return String(format: "%.0e", v) }
+        return String(format: "%g", (v * 1e6).rounded() / 1e6)
+    }
+
+    func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+}
