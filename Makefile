@@ -18,6 +18,7 @@ demo: build
 	$(BIN) run parameters/quickstart.toml
 
 test: fftw
+	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
 bench: build

@@ -72,8 +72,8 @@ public struct ExperimentSpec: Sendable {
 
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
-        let top = try ParameterSection(file: file, root: root, path: "", allowed: [])
-        try top.finish(ignoring: ["run", "lattice", "model", "initial", "integrator", "observe", "kibble_zurek"])
+        _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
+                                 subtables: ["run", "lattice", "model", "initial", "integrator", "observe", "kibble_zurek"])
 
         let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
@@ -83,17 +83,15 @@ public struct ExperimentSpec: Sendable {
         members = try run.int("members", default: 8, { $0 >= 1 }, expected: "a positive integer")
         threads = try run.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
         planner = PlannerEffort(rawValue: try run.string("planner", default: "estimate", oneOf: ["estimate", "measure"]))!
-        try run.finish()
 
         let lat = try ParameterSection(file: file, root: root, path: "lattice", allowed: ["shape", "box"])
         let shape = try lat.ints("shape", count: 1...3, { $0 >= 1 }, expected: "an array of 1 to 3 positive integers, e.g. [128, 128]")
         let box = try lat.doubles("box", default: shape.map(Double.init), count: shape.count...shape.count, { $0 > 0 },
                                   expected: "an array of \(shape.count) positive box lengths, one per axis of lattice.shape")
         lattice = try Lattice(shape: shape, boxLength: box)
-        try lat.finish()
 
         let mod = try ParameterSection(file: file, root: root, path: "model",
-                                       allowed: ["type", "r", "u", "kappa", "h", "temperature", "wavenumber"])
+                                       allowed: ["type", "r", "u", "kappa", "h", "temperature", "wavenumber"], subtables: ["ramp"])
         let type = try mod.string("type", default: "model-a", oneOf: ["model-a", "swift-hohenberg"])
         let nonNegative = "a non-negative number"
         let temperature = try mod.double("temperature", { $0 >= 0 }, expected: nonNegative)
@@ -104,7 +102,6 @@ public struct ExperimentSpec: Sendable {
                 guard !mod.has("r") else { throw ParameterError(file: file, message: "model.r and [model.ramp] exclude each other: give one") }
                 r = .ramp(criticalTime: try ramp.double("critical_time"),
                           quenchTime: try ramp.double("quench_time", { $0 > 0 }, expected: "a positive number"))
-                try ramp.finish()
             } else {
                 r = .constant(try mod.double("r", default: kind == .kibbleZurek ? 0 : nil))
             }
@@ -117,30 +114,29 @@ public struct ExperimentSpec: Sendable {
                                     temperature: temperature)
             for k in ["u", "kappa", "h", "ramp"] where mod.has(k) { throw ParameterError(file: file, message: "model.\(k) is a model-a key; model.type is \"swift-hohenberg\"") }
         }
-        try mod.finish(ignoring: ["ramp"])
 
         let ini = try ParameterSection(file: file, root: root, path: "initial", allowed: ["mean", "amplitude"])
         initialMean = try ini.double("mean", default: 0)
         initialAmplitude = try ini.double("amplitude", default: 0.01, { $0 >= 0 }, expected: nonNegative)
-        try ini.finish()
 
         let integ = try ParameterSection(file: file, root: root, path: "integrator", allowed: ["stepper", "dt", "t_end", "dealias"])
         stepper = StepperKind(rawValue: try integ.string("stepper", default: StepperKind.exponentialEulerMaruyama.rawValue,
                                                         oneOf: StepperKind.allCases.map(\.rawValue)))!
         dt = try integ.double("dt", { $0 > 0 }, expected: "a positive time step")
         tEnd = kind == .kibbleZurek ? 0 : try integ.double("t_end", { $0 > 0 }, expected: "a positive end time")
+        if kind == .quench, tEnd < dt {
+            throw ParameterError(file: file, key: "integrator.t_end", value: .double(tEnd), expected: "at least one step, t_end ≥ dt = \(dt)")
+        }
         if kind == .kibbleZurek, integ.has("t_end") {
             throw ParameterError(file: file, message: "integrator.t_end is set by the quench for kind \"kibble-zurek\": remove it")
         }
         dealias = try integ.double("dealias", default: Dealiasing.cubicFraction, { $0 > 0 && $0 < 1 }, expected: "a fraction in (0, 1)")
-        try integ.finish()
 
         let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["schedule", "count", "start", "snapshots"])
         schedule = Schedule(rawValue: try obs.string("schedule", default: "log", oneOf: ["linear", "log"]))!
         observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
-        scheduleStart = try obs.double("start", default: 10 * dt, { $0 > 0 }, expected: "a positive time")
+        scheduleStart = try obs.double("start", default: max(dt, tEnd / 1000), { $0 > 0 }, expected: "a positive time")
         snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= 0 }, expected: "an array of up to 16 non-negative times")
-        try obs.finish()
         if kind == .quench {
             guard schedule == .linear || scheduleStart < tEnd else {
                 throw ParameterError(file: file, key: "observe.start", value: .double(scheduleStart), expected: "a time below integrator.t_end = \(tEnd)")
@@ -156,7 +152,6 @@ public struct ExperimentSpec: Sendable {
                 quenchTimes: try kz.doubles("quench_times", count: 2...64, { $0 > 0 }, expected: "an array of at least 2 positive quench times"),
                 initialR: try kz.double("initial_r", default: 1, { $0 > 0 }, expected: "a positive number"),
                 delay: try kz.double("delay", default: 2, { $0 > 0 }, expected: "a positive number"))
-            try kz.finish()
             guard case .modelA(.constant, _, _, _, _) = model else {
                 throw ParameterError(file: file, message: "kind \"kibble-zurek\" builds its own ramp: use model.type = \"model-a\" without [model.ramp]")
             }

@@ -1,12 +1,13 @@
 /// Typed, validated access to one table of a parameter file. Every key must be one the section
-/// declares; `finish()` rejects the rest, naming the allowed keys.
+/// declares (or one of its sub-tables): others are rejected first, naming the allowed keys, so a
+/// misspelt key is reported as such rather than as a missing one.
 struct ParameterSection {
     let file: String
     let path: String
     let table: [String: ParameterValue]
     let allowed: Set<String>
 
-    init(file: String, root: ParameterValue, path: String, allowed: Set<String>) throws {
+    init(file: String, root: ParameterValue, path: String, allowed: Set<String>, subtables: Set<String> = []) throws {
         self.file = file
         self.path = path
         self.allowed = allowed
@@ -20,18 +21,14 @@ struct ParameterSection {
             throw ParameterError(file: file, key: path, value: node, expected: "a table ([\(path)] section)")
         }
         table = t
+        for k in t.keys.sorted() where !allowed.contains(k) && !subtables.contains(k) {
+            throw ParameterError(file: file, message: "unknown key '\(key(k))' (expected one of: \(allowed.union(subtables).sorted().joined(separator: ", ")))")
+        }
     }
 
     func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
 
     func has(_ k: String) -> Bool { table[k] != nil }
-
-    /// Rejects keys the section does not declare.
-    func finish(ignoring subtables: Set<String> = []) throws {
-        for k in table.keys.sorted() where !allowed.contains(k) && !subtables.contains(k) {
-            throw ParameterError(file: file, message: "unknown key '\(key(k))' (expected one of: \(allowed.union(subtables).sorted().joined(separator: ", ")))")
-        }
-    }
 
     func double(_ k: String, default d: Double? = nil, _ valid: (Double) -> Bool = { $0.isFinite }, expected: String = "a finite number") throws -> Double {
         guard let v = table[k] else {

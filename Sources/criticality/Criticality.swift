@@ -3,6 +3,7 @@ import Experiments
 import Foundation
 import Lattice
 
+/// The `criticality` command: parsing and wiring only; the work is in the Experiments room.
 @main
 struct Criticality: ParsableCommand {
     static let configuration = CommandConfiguration(

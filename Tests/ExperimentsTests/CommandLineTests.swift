@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+/// A valid small experiment; each case below breaks one thing.
+let validParameters = """
+[run]
+name = "tiny"
+members = 2
+[lattice]
+shape = [16, 16]
+[model]
+r = -1.0
+temperature = 0.01
+[integrator]
+dt = 0.1
+t_end = 1.0
+[observe]
+count = 3
+"""
+
+func temporaryDirectory() -> URL {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-test-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// The `criticality` executable built beside this test bundle (`make test` builds it first).
+let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("criticality")
+
+/// Runs the real executable; returns its exit code and standard error.
+func runCLI(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
+    guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+        Issue.record("no executable at \(executable.path): run `swift build` before `swift test` (make test does)")
+        return (-1, "")
+    }
+    let p = Process(), err = Pipe()
+    p.executableURL = executable
+    p.arguments = arguments
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
+struct BadInput: CustomTestStringConvertible, Sendable {
+    let name: String
+    let replace: (String, String)?
+    let overrides: [String]
+    let expected: [String]
+    var testDescription: String { name }
+}
+
+let badInputs: [BadInput] = [
+    BadInput(name: "unknown key", replace: ("dt = 0.1", "dtt = 0.1"), overrides: [], expected: ["unknown key 'integrator.dtt'", "expected one of: dealias, dt, stepper, t_end"]),
+    BadInput(name: "unknown section", replace: ("[observe]", "[observer]"), overrides: [], expected: ["unknown key 'observer'"]),
+    BadInput(name: "wrong type", replace: ("shape = [16, 16]", "shape = \"big\""), overrides: [], expected: ["lattice.shape = \"big\"", "expected an array of 1 to 3 positive integers"]),
+    BadInput(name: "size not positive", replace: ("shape = [16, 16]", "shape = [0, 16]"), overrides: [], expected: ["lattice.shape = [0, 16]", "positive integers"]),
+    BadInput(name: "dt zero", replace: ("dt = 0.1", "dt = 0.0"), overrides: [], expected: ["integrator.dt = 0.0", "expected a positive time step"]),
+    BadInput(name: "dt negative by --set", replace: nil, overrides: ["integrator.dt=-0.5"], expected: ["integrator.dt = -0.5", "expected a positive time step"]),
+    BadInput(name: "T negative", replace: ("temperature = 0.01", "temperature = -1.0"), overrides: [], expected: ["model.temperature = -1.0", "expected a non-negative number"]),
+    BadInput(name: "dealias above 1", replace: nil, overrides: ["integrator.dealias=1.5"], expected: ["integrator.dealias = 1.5", "expected a fraction in (0, 1)"]),
+    BadInput(name: "dealias zero", replace: nil, overrides: ["integrator.dealias=0"], expected: ["integrator.dealias = 0", "expected a fraction in (0, 1)"]),
+    BadInput(name: "missing key", replace: ("t_end = 1.0", ""), overrides: [], expected: ["integrator.t_end is missing", "expected a positive end time"]),
+    BadInput(name: "bad choice", replace: ("[integrator]", "[integrator]\nstepper = \"rk45\""), overrides: [], expected: ["integrator.stepper = \"rk45\"", "\"etdrk4\""]),
+    BadInput(name: "etdrk4 with noise", replace: ("[integrator]", "[integrator]\nstepper = \"etdrk4\""), overrides: [], expected: ["integrator.stepper = \"etdrk4\"", "stochastic stepper"]),
+    BadInput(name: "TOML syntax", replace: ("r = -1.0", "r = = -1.0"), overrides: [], expected: ["line 7", "TOML syntax error"]),
+    BadInput(name: "t_end below dt", replace: ("t_end = 1.0", "t_end = 0.01"), overrides: [], expected: ["integrator.t_end = 0.01", "at least one step"]),
+    BadInput(name: "unknown nested key", replace: ("temperature = 0.01", "temperature = 0.01\n[model.ramp]\ncritical_time = 1.0\nquench = 2.0"), overrides: [], expected: ["unknown key 'model.ramp.quench'", "critical_time, quench_time"]),
+    BadInput(name: "malformed --set", replace: nil, overrides: ["integrator.dt"], expected: ["--set", "key=value"]),
+]
+
+@Test(arguments: badInputs)
+func badInputGetsOneClearLineAndExitCodeTwo(_ bad: BadInput) throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var text = validParameters
+    if let (a, b) = bad.replace { text = text.replacingOccurrences(of: a, with: b) }
+    let file = dir.appendingPathComponent("bad.toml")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("out")
+    let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet"] + bad.overrides.flatMap { ["--set", $0] })
+    #expect(code == 2)
+    for e in bad.expected { #expect(stderr.contains(e), "stderr: \(stderr)") }
+    if bad.overrides.isEmpty || bad.name != "malformed --set" { #expect(stderr.contains("bad.toml") || stderr.contains("--set")) }
+    #expect(stderr.split(separator: "\n").count == 1, "one line: \(stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.toml"], "nothing written")
+}
+
+@Test func missingAndUnreadableFilesAreReported() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let missing = try runCLI(["run", dir.appendingPathComponent("nope.toml").path, "--quiet"])
+    #expect(missing.code == 2 && missing.stderr.contains("nope.toml: cannot read the parameter file: no such file"))
+    let binary = dir.appendingPathComponent("binary.toml")
+    try Data([0xff, 0xfe, 0x00, 0x81]).write(to: binary)
+    let unreadable = try runCLI(["run", binary.path, "--quiet"])
+    #expect(unreadable.code == 2 && unreadable.stderr.contains("binary.toml: cannot read the parameter file: the file is not readable UTF-8 text"))
+}
+
+@Test func aGoodRunWritesACompleteFolderAndKeepsNoStaging() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("good.toml")
+    try validParameters.write(to: file, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("results")
+    let (code, _) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "4"])
+    #expect(code == 0)
+    let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+    for f in ["run.json", "summary.json", "parameters.toml", "index.html", "xi.npy", "xi.csv", "structure_factor.npy", "structure_factor.csv", "xi.svg", "structure_factor.svg"] {
+        #expect(files.contains(f), "missing \(f)")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["good.toml", "results"])
+    let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
+    #expect(run["seed"] as? Int == 4)
+    #expect((run["reproduce"] as? String)?.contains("--seed 4") == true)
+    // The echoed parameters reproduce the run bit for bit.
+    let again = dir.appendingPathComponent("again")
+    #expect(try runCLI(["run", out.appendingPathComponent("parameters.toml").path, "--out", again.path, "--quiet"]).code == 0)
+    for f in ["xi.npy", "structure_factor.npy", "correlation.npy", "snapshots.npy"] where files.contains(f) {
+        #expect(try Data(contentsOf: out.appendingPathComponent(f)) == Data(contentsOf: again.appendingPathComponent(f)), "\(f) differs")
+    }
+}

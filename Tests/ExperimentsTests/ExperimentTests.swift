@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+let tiny = """
+[run]
+members = 3
+[lattice]
+shape = [24, 20]
+box = [12.0, 10.0]
+[model]
+r = -0.5
+temperature = 0.02
+[initial]
+amplitude = 0.1
+[integrator]
+dt = 0.05
+t_end = 2.0
+[observe]
+schedule = "linear"
+count = 4
+snapshots = [1.0]
+"""
+
+func writeTiny(_ text: String = tiny) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-exp-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let file = dir.appendingPathComponent("tiny.toml")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    return file.path
+}
+
+@Test func resultsAreBitwiseIdenticalAcrossThreadCountsAndDifferAcrossSeeds() throws {
+    let file = try writeTiny()
+    func arrays(_ overrides: [String], seed: UInt64) throws -> [Data] {
+        let out = (file as NSString).deletingLastPathComponent + "/out-\(UUID().uuidString)"
+        let folder = try Experiment.run(file: file, out: out, seed: seed, overrides: overrides, progress: false)
+        return try ["xi.npy", "structure_factor.npy", "correlation.npy", "snapshots.npy"].map { try Data(contentsOf: folder.appendingPathComponent($0)) }
+    }
+    let one = try arrays(["run.threads=1"], seed: 3), two = try arrays(["run.threads=2"], seed: 3)
+    #expect(one == two)
+    let other = try arrays(["run.threads=2"], seed: 4)
+    #expect(one[1] != other[1] && one[3] != other[3])
+}
+
+@Test func observationScheduleLandsOnStepsAndIncludesSnapshotsAndTheEnd() throws {
+    let spec = try ExperimentSpec.load(file: try writeTiny(), overrides: ["observe.schedule=\"log\"", "observe.start=0.1", "observe.count=5", "observe.snapshots=[0.33]"])
+    let s = ObservationSchedule(spec: spec)
+    // log times 0.1·20^(j/4): 0.1, 0.211, 0.447, 0.946, 2.0 → steps 2, 4, 9, 19, 40; snapshot 0.33 → step 7
+    #expect(s.steps == [2, 4, 7, 9, 19, 40])
+    #expect(s.snapshotSteps == [7] && s.finalStep == 40)
+}
+
+@Test func overridesAreParsedAsTOMLValues() throws {
+    #expect(ParameterValue.parseOverride("[64, 64]") == .array([.int(64), .int(64)]))
+    #expect(ParameterValue.parseOverride("0.5") == .double(0.5))
+    #expect(ParameterValue.parseOverride("swift-hohenberg") == .string("swift-hohenberg"))
+    var root = ParameterValue.table([:])
+    try root.set(["model", "ramp", "quench_time"], to: .double(8))
+    #expect(root == .table(["model": .table(["ramp": .table(["quench_time": .double(8)])])]))
+}
+
+@Test func effectiveParametersRoundTripThroughTOML() throws {
+    let spec = try ExperimentSpec.load(file: try writeTiny(), overrides: ["model.type=\"swift-hohenberg\"", "model.wavenumber=0.7", "model.r=0.1"])
+    let text = spec.effectiveParameters.tomlDocument()
+    let again = try ExperimentSpec(file: "echo", root: try ParameterValue.parse(toml: text, file: "echo"), defaultName: "x")
+    #expect(again.effectiveParameters == spec.effectiveParameters)
+    #expect(again.model == .swiftHohenberg(r: 0.1, wavenumber: 0.7, temperature: 0.02))
+}
+
+@Test func powerLawFitRecoversAnExactExponent() {
+    let x = [8.0, 16, 32, 64, 128]
+    let y = x.map { 1.7 * pow($0, 0.25) }
+    let fit = KibbleZurek.fitPowerLaw(x: x, y: y, yError: y.map { 0.01 * $0 })
+    #expect(abs(fit.exponent - 0.25) < 1e-12 && abs(exp(fit.intercept) - 1.7) < 1e-12)
+    #expect(abs(fit.exponentError - 0.01 / (x.map { pow(log($0) - x.map(log).reduce(0, +) / 5, 2) }.reduce(0, +)).squareRoot()) < 1e-12)
+}
