@@ -4,7 +4,7 @@
 /// function of those five integers: no generator state is carried between calls, so results do
 /// not depend on how ensemble members or lattice sites are distributed over threads.
 ///
-/// Construction: a SplitMix64 key is derived from (seed, member, step, stream); uniform 53-bit
+/// Construction: a SplitMix64 key is derived from (seed, member, step, stream); uniform 52-bit
 /// numbers are SplitMix64 outputs at counter positions of that key; pairs of uniforms become
 /// pairs of N(0, 1) deviates by the Box–Muller transform (vectorised in blocks of 16 values:
 /// within block b, values 0–7 are r·cos θ and 8–15 are r·sin θ of pairs 8b…8b+7).
@@ -47,10 +47,12 @@ public struct GaussianNoise: Hashable, Sendable {
         let base = SIMD8<UInt64>(repeating: key)
         let h1 = mix(base &+ (pair &* 2 &+ 1) &* gamma)
         let h2 = mix(base &+ (pair &* 2 &+ 2) &* gamma)
-        let scale = 1.0 / 9_007_199_254_740_992.0  // 2^-53
-        let u1 = (Double8(h1 &>> 11) + 1) * scale  // (0, 1]: log stays finite
-        let u2 = Double8(h2 &>> 11) * scale  // [0, 1)
-        let r = (-2 * VectorMath.log(u1)).squareRoot()
+        // 52 random bits as the mantissa of a number in [1, 2): integer-to-double conversion has
+        // no SIMD instruction before AVX-512, this has.
+        let one = SIMD8<UInt64>(repeating: 0x3ff0_0000_0000_0000)
+        let u1 = 2 - unsafeBitCast((h1 &>> 12) | one, to: Double8.self)  // (0, 1]: log stays finite
+        let u2 = unsafeBitCast((h2 &>> 12) | one, to: Double8.self) - 1  // [0, 1)
+        let r = VectorMath.squareRoot(-2 * VectorMath.log(u1))
         let (c, s) = VectorMath.cosSinTwoPi(u2)
         return (r * c, r * s)
     }
