@@ -4,12 +4,16 @@ import Analysis
 import Lattice
 @testable import FieldTheory
 
-/// Per-shell mean of a per-mode prediction P(k), weighted as the measured S(k) is.
-func shellPrediction(_ sf: StructureFactor, _ p: (Double) -> Double) -> [Double] {
-    let l = sf.lattice, spectrum = SpectralField(l)
-    let k2 = l.waveNumberSquared(), scale = Double(l.siteCount) / l.cellVolume
-    for q in 0..<spectrum.count { spectrum[q] = ((p(k2[q]) * scale).squareRoot(), 0) }
+/// Per-shell mean of a per-mode prediction, weighted as the measured S(k) is.
+func shellPrediction(_ sf: StructureFactor, perMode p: [Double]) -> [Double] {
+    let l = sf.lattice, spectrum = SpectralField(l), scale = Double(l.siteCount) / l.cellVolume
+    for q in 0..<spectrum.count { spectrum[q] = ((p[q] * scale).squareRoot(), 0) }
     return sf.shellAverages(spectrum)
+}
+
+/// The same for a prediction P(|k|²).
+func shellPrediction(_ sf: StructureFactor, _ p: (Double) -> Double) -> [Double] {
+    shellPrediction(sf, perMode: sf.lattice.waveNumberSquared().map(p))
 }
 
 @Test(arguments: [([256], [128.0]), ([32, 48], [16.0, 24.0])])
@@ -165,4 +169,35 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
         let e = Estimate(samples: samples.map { $0[s] })
         #expect(abs(e.mean - predicted[s]) < 4 * e.standardError, "shell \(sf.shellLabel[s]): \(e.mean) vs \(predicted[s])")
     }
+}
+
+@Test func linearModelAUnderAKibbleZurekRampFollowsTheExactModeVariance() throws {
+    // u = 0: the exponential stepper is exact for r frozen at each step's midpoint, so the
+    // variance of every mode obeys S ← E²S + (2T/v)(E² − 1)/(2L) step by step.
+    let l = try Lattice(shape: [16, 16])
+    let (tauQ, tc, T, dt) = (16.0, 16.0, 0.01, 0.1)
+    let model = ModelA(lattice: l, r: .ramp(criticalTime: tc, quenchTime: tauQ), u: 0, kappa: 1, temperature: T)
+    let stepper = ExponentialEulerMaruyama(SpectralContext(model: model, dt: dt, seed: 17))
+    let steps = Int(((tc + 2 * tauQ.squareRoot()) / dt).rounded())
+    let sf = StructureFactor(l)
+    let samples = Ensemble.map(members: 100, threads: 2) { m -> [Double] in
+        let state = FieldState(initial: RealField(l), member: m, stepper: stepper)
+        for _ in 0..<steps { stepper.step(state) }
+        return sf.shellAverages(state.spectrum)
+    }
+    var s = [Double](repeating: 0, count: l.spectralCount)
+    let k2 = l.waveNumberSquared()
+    for n in 0..<steps {
+        let r = model.r.value(at: (Double(n) + 0.5) * dt)
+        for q in s.indices {
+            let L = -(r + k2[q]), e2 = exp(2 * L * dt)
+            s[q] = e2 * s[q] + 2 * T / l.cellVolume * expm1(2 * L * dt) / (2 * L)
+        }
+    }
+    let predicted = shellPrediction(sf, perMode: s)
+    for k in 0..<sf.shellCount {
+        let e = Estimate(samples: samples.map { $0[k] })
+        #expect(abs(e.mean - predicted[k]) < 4 * e.standardError, "shell \(sf.shellLabel[k]): \(e.mean) vs \(predicted[k])")
+    }
+    #expect(predicted[0] > 20 * predicted[sf.shellCount - 1])  // the k = 0 mode has grown: the test is past t_c
 }
