@@ -32,7 +32,7 @@ public final class FieldState: @unchecked Sendable {
         work = RealField(lattice)
         stage = RealField(lattice)
         scratch = (0..<stepper.scratchCount).map { _ in SpectralField(lattice) }
-        stepper.context.transform.forward(field, into: spectrum)
+        stepper.context.transform(field, into: spectrum)
     }
 
     /// The current time.

@@ -36,6 +36,7 @@ public struct SpectralContext: Sendable {
     public let symbol: [Double]
     public let dealiasing: Dealiasing
     public let noise: SpectralWhiteNoise
+    public let symmetry: HermitianSymmetry
 
     public init(model: any FieldModel, dt: Double, dealiasFraction: Double = Dealiasing.cubicFraction,
                 seed: UInt64, effort: PlannerEffort = .estimate) {
@@ -46,12 +47,20 @@ public struct SpectralContext: Sendable {
         symbol = model.linearSymbol()
         dealiasing = Dealiasing(model.lattice, fraction: dealiasFraction)
         noise = SpectralWhiteNoise(lattice: model.lattice, noise: GaussianNoise(seed: seed))
+        symmetry = HermitianSymmetry(model.lattice)
+    }
+
+    /// spectrum = DFT(field), made exactly Hermitian (see ``HermitianSymmetry``): with real,
+    /// k ↦ −k symmetric coefficient tables every update then keeps the state exactly Hermitian.
+    func transform(_ field: RealField, into spectrum: SpectralField) {
+        transform.forward(field, into: spectrum)
+        symmetry.project(spectrum)
     }
 
     /// out = dealias(DFT N[φ]) with φ given in real space.
     func nonlinearSpectrum(of phi: RealField, time: Double, work: RealField, into out: SpectralField) {
         model.nonlinearTerm(phi.values, into: work.values, count: work.count, time: time)
-        transform.forward(work, into: out)
+        transform(work, into: out)
     }
 
     /// field = IDFT(spectrum)/N, through `scratch` (c2r destroys its input).

@@ -24,10 +24,10 @@ import Testing
         let crc = png[(i + 8 + n)..<(i + 12 + n)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         #expect(PNGImage.crc32(body) == crc)
         types.append(String(decoding: body.prefix(4), as: UTF8.self))
-        if types.last == "IHDR" { #expect(Array(body[4..<12]) == [0, 0, 0, 6, 0, 0, 0, 6]) }
+        if types.last == "IHDR" { #expect(Array(body[4..<14]) == [0, 0, 0, 6, 0, 0, 0, 6, 8, 3]) }
         i += 12 + n
     }
-    #expect(types == ["IHDR", "IDAT", "IEND"])
+    #expect(types == ["IHDR", "PLTE", "IDAT", "IEND"])
     #expect(PNGImage.crc32(Array("123456789".utf8)) == 0xcbf4_3926)  // the standard check value
     #expect(PNGImage.adler32(Array("Wikipedia".utf8)) == 0x11e6_0398)
 }

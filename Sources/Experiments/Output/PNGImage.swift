@@ -1,16 +1,18 @@
 import Foundation
 
-/// A minimal PNG encoder (8-bit RGB, zlib stream of stored deflate blocks, so no compression
-/// library is needed). Fields are drawn with a diverging blue–white–red map centred on 0.
+/// A minimal PNG encoder (8-bit indexed colour, zlib stream of stored deflate blocks, so no
+/// compression library is needed). Fields are drawn with a 256-entry diverging blue–white–red
+/// palette centred on 0.
 public enum PNGImage {
-    /// Encodes `width × height` pixels given as (r, g, b) bytes, row-major from the top.
-    public static func encode(width: Int, height: Int, rgb: [UInt8]) -> Data {
-        precondition(rgb.count == 3 * width * height)
+    /// Encodes `width × height` palette indices, row-major from the top, with a palette of
+    /// (r, g, b) entries.
+    public static func encode(width: Int, height: Int, indices: [UInt8], palette: [(UInt8, UInt8, UInt8)]) -> Data {
+        precondition(indices.count == width * height && palette.count <= 256)
         var raw = [UInt8]()
-        raw.reserveCapacity((3 * width + 1) * height)
+        raw.reserveCapacity((width + 1) * height)
         for y in 0..<height {
             raw.append(0)  // filter: none
-            raw.append(contentsOf: rgb[(3 * width * y)..<(3 * width * (y + 1))])
+            raw.append(contentsOf: indices[(width * y)..<(width * (y + 1))])
         }
         var z: [UInt8] = [0x78, 0x01]
         var offset = 0
@@ -23,7 +25,8 @@ public enum PNGImage {
         } while offset < raw.count
         z += bigEndian(adler32(raw))
         var png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-        png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0])
+        png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 3, 0, 0, 0])
+        png += chunk("PLTE", palette.flatMap { [$0.0, $0.1, $0.2] })
         png += chunk("IDAT", z)
         png += chunk("IEND", [])
         return png
@@ -32,16 +35,13 @@ public enum PNGImage {
     /// A 2-D field (rows × columns, row-major) drawn symmetric about 0, each site `scale` pixels.
     public static func field(_ values: [Double], rows: Int, columns: Int, scale: Int) -> Data {
         let limit = max(values.map(abs).max() ?? 1, 1e-300)
-        var rgb = [UInt8](repeating: 0, count: 3 * rows * columns * scale * scale)
+        var indices = [UInt8](repeating: 0, count: rows * columns * scale * scale)
         let w = columns * scale
         for i in 0..<rows { for j in 0..<columns {
-            let c = diverging(values[i * columns + j] / limit)
-            for a in 0..<scale { for b in 0..<scale {
-                let p = 3 * ((i * scale + a) * w + j * scale + b)
-                rgb[p] = c.0; rgb[p + 1] = c.1; rgb[p + 2] = c.2
-            } }
+            let c = UInt8((127.5 + 127.5 * values[i * columns + j] / limit).rounded())
+            for a in 0..<scale { for b in 0..<scale { indices[(i * scale + a) * w + j * scale + b] = c } }
         } }
-        return encode(width: w, height: rows * scale, rgb: rgb)
+        return encode(width: w, height: rows * scale, indices: indices, palette: (0..<256).map { diverging((Double($0) - 127.5) / 127.5) })
     }
 
     /// −1 → blue (33, 102, 172), 0 → white, +1 → red (178, 24, 43).
