@@ -14,6 +14,7 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
         return sf.shellAverages(s)
     }
     // unit per-site variance: S = v on every shell
+    validation("white noise S(k) = v, \(shape) box \(l.boxLength)", "worst |z| = \((0..<sf.shellCount).map { k in let e = Estimate(samples: samples.map { $0[k] }); return abs(e.mean - l.cellVolume) / e.standardError }.max()!) over \(sf.shellCount) shells")
     for k in 0..<sf.shellCount {
         let e = Estimate(samples: samples.map { $0[k] })
         #expect(abs(e.mean - l.cellVolume) < 4 * e.standardError, "shell \(sf.shellLabel[k]): \(e.mean)")

@@ -35,15 +35,19 @@ func stationaryLinearModelAHasTheOrnsteinZernikeStructureFactor(shape: [Int], bo
     }
     let samples = perMember.flatMap { $0 }
     let predicted = shellPrediction(sf) { T / (r + kappa * $0) }
+    var worst = 0.0
     for s in 0..<sf.shellCount {
         let e = Estimate(samples: samples.map { $0[s] })
+        worst = max(worst, abs(e.mean - predicted[s]) / e.standardError)
         #expect(abs(e.mean - predicted[s]) < 4 * e.standardError, "shell \(sf.shellLabel[s]): \(e.mean) vs \(predicted[s])")
     }
+    validation("Ornstein–Zernike S(k) = T/(r + κk²), \(shape)", "\(sf.shellCount) shells, worst |z| = \(worst)")
     // Fluctuation–dissipation: χ = V(⟨m²⟩ − ⟨m⟩²)/T = 1/r.
     let m = samples.map { ($0[0] / l.volume).squareRoot() }  // |m| from S(0) = V m²
     let chi = OrderParameter(magnetisations: m.enumerated().map { $0.offset % 2 == 0 ? $0.element : -$0.element },
                              volume: l.volume, temperature: T)
     #expect(abs(chi.m2.mean * l.volume / T - 1 / r) < 4 * chi.m2.standardError * l.volume / T)
+    validation("χ = V⟨m²⟩/T = 1/r, \(shape)", "\(chi.m2.mean * l.volume / T) ± \(chi.m2.standardError * l.volume / T) (expected \(1 / r))")
 }
 
 @Test func oneExponentialStepHasTheExactOrnsteinUhlenbeckVariance() throws {
@@ -63,6 +67,7 @@ func stationaryLinearModelAHasTheOrnsteinZernikeStructureFactor(shape: [Int], bo
         let expected = Double(l.siteCount) * 2 * T / l.cellVolume * expm1(2 * L * dt) / (2 * L)
         let e = Estimate(samples: power.map { $0[j] })
         #expect(abs(e.mean - expected) < 4 * e.standardError, "mode \(q): \(e.mean) vs \(expected)")
+        validation("one-step OU variance, mode \(l.modeIntegers(spectralIndex: q))", "\(e.mean / expected) ± \(e.standardError / expected) of N(2T/v)(e^{2Ldt} − 1)/(2L)")
     }
 }
 
@@ -86,6 +91,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
     let (r, kappa) = (-1.0, 1.0)
     let model = ModelA(lattice: l, r: .constant(r), u: 1, kappa: kappa, temperature: 1e-20)
     let (sf, rates) = measuredGrowthRates(model: model, shells: 12, t1: 1, t2: 3, dt: 0.01)
+    validation("model-A growth rate −(r + κk²), 12 shells", "worst relative error \((0..<12).map { abs(rates[$0] + r + kappa * sf.waveNumberSquared[$0]) / abs(r + kappa * sf.waveNumberSquared[$0]) }.max()!)")
     for s in 0..<12 {
         let expected = -(r + kappa * sf.waveNumberSquared[s])
         #expect(abs(rates[s] - expected) < 0.02 * abs(expected), "shell \(sf.shellLabel[s]): \(rates[s]) vs \(expected)")
@@ -105,6 +111,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
         #expect(abs(rates[s] - expected) < 0.02 * expected, "shell \(sf.shellLabel[s]): \(rates[s]) vs \(expected)")
     }
     #expect(checked >= 10)
+    validation("Swift–Hohenberg growth rate r − (k*² − k²)², \(checked) shells", "worst relative error \((0..<40).filter { r - pow(k0 * k0 - sf.waveNumberSquared[$0], 2) > 0.05 }.map { abs(rates[$0] - (r - pow(k0 * k0 - sf.waveNumberSquared[$0], 2))) / (r - pow(k0 * k0 - sf.waveNumberSquared[$0], 2)) }.max()!)")
 }
 
 @Test func etdrk4ConvergesAtFourthOrder() throws {
@@ -122,6 +129,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
         let f = try solve(dt)
         return (0..<f.count).map { abs(f[$0] - reference[$0]) }.max()!
     }
+    validation("ETDRK4 observed order", "\(log2(errors[0] / errors[1])), \(log2(errors[1] / errors[2])) from max errors \(errors)")
     for i in 0..<2 {
         let order = log2(errors[i] / errors[i + 1])
         #expect(order > 3.5 && order < 4.5, "observed order \(order) from errors \(errors)")
@@ -165,6 +173,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
         return (0..<31).map { _ in for _ in 0..<20 { stepper.step(state) }; return sf.shellAverages(state.spectrum) }.dropFirst().map { $0 }
     }.flatMap { $0 }
     let predicted = shellPrediction(sf) { k2 in let a = r + k2; return T / (a * (1 + a * dt / 2)) }
+    validation("semi-implicit stationary S = T/(a(1 + a dt/2))", "worst |z| = \((0..<sf.shellCount).map { s in let e = Estimate(samples: samples.map { $0[s] }); return abs(e.mean - predicted[s]) / e.standardError }.max()!)")
     for s in 0..<sf.shellCount {
         let e = Estimate(samples: samples.map { $0[s] })
         #expect(abs(e.mean - predicted[s]) < 4 * e.standardError, "shell \(sf.shellLabel[s]): \(e.mean) vs \(predicted[s])")
@@ -195,6 +204,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
         }
     }
     let predicted = shellPrediction(sf, perMode: s)
+    validation("ramped linear model A, exact mode variance", "worst |z| = \((0..<sf.shellCount).map { k in let e = Estimate(samples: samples.map { $0[k] }); return abs(e.mean - predicted[k]) / e.standardError }.max()!) over \(sf.shellCount) shells")
     for k in 0..<sf.shellCount {
         let e = Estimate(samples: samples.map { $0[k] })
         #expect(abs(e.mean - predicted[k]) < 4 * e.standardError, "shell \(sf.shellLabel[k]): \(e.mean) vs \(predicted[k])")
@@ -224,4 +234,5 @@ func spectralStateStaysTheTransformOfTheFieldInAnUnstableRun(stepperName: String
     let scale = (0..<2 * fresh.count).map { abs(fresh.values[$0]) }.max()!
     let err = (0..<2 * fresh.count).map { abs(fresh.values[$0] - state.spectrum.values[$0]) }.max()!
     #expect(err < 1e-12 * scale, "state spectrum drifted from DFT(field) by \(err / scale)")
+    validation("state spectrum = DFT(field) after 400 unstable steps, \(stepperName)", "relative deviation \(err / scale)")
 }

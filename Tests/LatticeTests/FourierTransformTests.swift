@@ -23,6 +23,7 @@ func roundTripRestoresTheField(lattice: Lattice) {
     let n = Double(lattice.siteCount)
     let err = (0..<x.count).map { abs(y[$0] / n - x[$0]) }.max()!
     #expect(err < 1e-12)
+    validation("FFT round trip \(lattice.shape)", "max error \(err)")
 }
 
 @Test(arguments: lattices)
@@ -33,6 +34,7 @@ func parsevalHoldsWithHermitianWeights(lattice: Lattice) {
     let real = (0..<x.count).reduce(0.0) { $0 + x[$1] * x[$1] }
     let spectral = (0..<s.count).reduce(0.0) { $0 + w[$1] * (s[$1].re * s[$1].re + s[$1].im * s[$1].im) } / Double(lattice.siteCount)
     #expect(abs(spectral - real) / real < 1e-12)
+    validation("Parseval \(lattice.shape)", "relative error \(abs(spectral - real) / real)")
 }
 
 @Test func forwardTransformMatchesTheDirectSum() {

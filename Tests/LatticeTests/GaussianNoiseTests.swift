@@ -46,6 +46,7 @@ import Testing
     for i in 0..<n - 1 { lag += z[i] * z[i + 1] }
     m1 /= Double(n); m2 /= Double(n); m4 /= Double(n); lag /= Double(n - 1)
     let se = 1 / Double(n).squareRoot()
+    validation("Gaussian moments, 2^20 deviates", "mean \(m1), variance \(m2), fourth moment \(m4), lag-1 correlation \(lag)")
     #expect(abs(m1) < 4 * se)
     #expect(abs(m2 - 1) < 4 * 2.0.squareRoot() * se)  // var(z²) = 2
     #expect(abs(m4 - 3) < 4 * 96.0.squareRoot() * se)  // var(z⁴) = 105 − 9
