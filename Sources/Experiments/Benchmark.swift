@@ -24,10 +24,10 @@ public enum Benchmark {
         return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
     }
 
-    public static func measure(n: Int, samples: Int = 7, sampleSeconds: Double = 0.25) throws -> Row {
+    public static func measure(n: Int, samples: Int = 7, sampleSeconds: Double = 0.25, planner: PlannerEffort = .estimate) throws -> Row {
         let lattice = try Lattice(shape: [n, n])
         let model = ModelA(lattice: lattice, r: .constant(1), u: 1, kappa: 1, temperature: 0.01)
-        let stepper = ExponentialEulerMaruyama(SpectralContext(model: model, dt: 0.05, seed: 1))
+        let stepper = ExponentialEulerMaruyama(SpectralContext(model: model, dt: 0.05, seed: 1, effort: planner))
         let start = RealField(lattice)
         GaussianNoise(seed: 2).fill(start.values, count: start.count, scale: 0.1, member: 0, step: 0)
         let state = FieldState(initial: start, member: 0, stepper: stepper)

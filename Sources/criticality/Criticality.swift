@@ -65,6 +65,8 @@ struct Info: ParsableCommand {
     }
 }
 
+extension PlannerEffort: ExpressibleByArgument {}
+
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stochastic model-A steps per second against a bare FFT round trip in the same process (build with -c release).")
@@ -75,12 +77,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Alternating samples per size.")
     var samples = 7
 
+    @Option(help: "FFTW planner effort: estimate (the default of runs) or measure.")
+    var planner: PlannerEffort = .estimate
+
     func run() throws {
-        print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version)   1 thread, double, exponential Euler–Maruyama, T = 0.01")
+        print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue))   1 thread, double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
         for n in sizes {
             guard n >= 2 else { throw fail(ParameterError(file: "--sizes", message: "size \(n): expected an integer ≥ 2")) }
-            let r = try Benchmark.measure(n: n, samples: samples)
+            let r = try Benchmark.measure(n: n, samples: samples, planner: planner)
             print(String(format: "%6d %9.1f %9.1f %15.1f %17.2f %13.2f", r.n, r.stepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio, r.noiseNanoseconds))
         }
     }
