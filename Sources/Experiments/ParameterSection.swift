@@ -30,67 +30,55 @@ struct ParameterSection {
 
     func has(_ k: String) -> Bool { table[k] != nil }
 
-    func double(_ k: String, default d: Double? = nil, _ valid: (Double) -> Bool = { $0.isFinite }, expected: String = "a finite number") throws -> Double {
+    /// The value of key `k` converted by `convert` (nil: wrong type or out of range), or the
+    /// default when the key is absent.
+    func value<T>(_ k: String, default d: T?, expected: String, _ convert: (ParameterValue) -> T?) throws -> T {
         guard let v = table[k] else {
             if let d { return d }
             throw ParameterError(file: file, key: key(k), value: nil, expected: expected)
         }
-        let x: Double
-        switch v {
-        case .double(let y): x = y
-        case .int(let i): x = Double(i)
-        default: throw ParameterError(file: file, key: key(k), value: v, expected: expected)
-        }
-        guard x.isFinite, valid(x) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
+        guard let x = convert(v) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
         return x
     }
 
-    func int(_ k: String, default d: Int? = nil, _ valid: (Int) -> Bool = { _ in true }, expected: String = "an integer") throws -> Int {
-        guard let v = table[k] else {
-            if let d { return d }
-            throw ParameterError(file: file, key: key(k), value: nil, expected: expected)
+    /// A finite TOML float or integer as a Double.
+    static func number(_ v: ParameterValue) -> Double? {
+        switch v {
+        case .double(let y): y.isFinite ? y : nil
+        case .int(let i): Double(i)
+        default: nil
         }
-        guard case .int(let i) = v, valid(i) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
-        return i
+    }
+
+    func double(_ k: String, default d: Double? = nil, _ valid: (Double) -> Bool = { _ in true }, expected: String = "a finite number") throws -> Double {
+        try value(k, default: d, expected: expected) { Self.number($0).flatMap { valid($0) ? $0 : nil } }
+    }
+
+    func int(_ k: String, default d: Int? = nil, _ valid: (Int) -> Bool = { _ in true }, expected: String = "an integer") throws -> Int {
+        try value(k, default: d, expected: expected) { if case .int(let i) = $0, valid(i) { i } else { nil } }
     }
 
     func string(_ k: String, default d: String? = nil, oneOf choices: [String]) throws -> String {
-        let expected = "one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ")
-        guard let v = table[k] else {
-            if let d { return d }
-            throw ParameterError(file: file, key: key(k), value: nil, expected: expected)
+        let expected = choices.isEmpty ? "a string" : "one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ")
+        return try value(k, default: d, expected: expected) {
+            if case .string(let s) = $0, choices.isEmpty || choices.contains(s) { s } else { nil }
         }
-        guard case .string(let s) = v, choices.isEmpty || choices.contains(s) else {
-            throw ParameterError(file: file, key: key(k), value: v, expected: choices.isEmpty ? "a string" : expected)
-        }
-        return s
     }
 
     func doubles(_ k: String, default d: [Double]? = nil, count: ClosedRange<Int> = 1...Int.max,
-                 _ valid: (Double) -> Bool = { $0.isFinite }, expected: String) throws -> [Double] {
-        guard let v = table[k] else {
-            if let d { return d }
-            throw ParameterError(file: file, key: key(k), value: nil, expected: expected)
-        }
-        guard case .array(let a) = v, count.contains(a.count) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
-        return try a.map { e in
-            let x: Double
-            switch e {
-            case .double(let y): x = y
-            case .int(let i): x = Double(i)
-            default: throw ParameterError(file: file, key: key(k), value: v, expected: expected)
-            }
-            guard x.isFinite, valid(x) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
-            return x
+                 _ valid: (Double) -> Bool = { _ in true }, expected: String) throws -> [Double] {
+        try value(k, default: d, expected: expected) { v in
+            guard case .array(let a) = v, count.contains(a.count) else { return nil }
+            let x = a.compactMap { Self.number($0).flatMap { valid($0) ? $0 : nil } }
+            return x.count == a.count ? x : nil
         }
     }
 
     func ints(_ k: String, count: ClosedRange<Int>, _ valid: (Int) -> Bool, expected: String) throws -> [Int] {
-        guard let v = table[k] else { throw ParameterError(file: file, key: key(k), value: nil, expected: expected) }
-        guard case .array(let a) = v, count.contains(a.count) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
-        return try a.map { e in
-            guard case .int(let i) = e, valid(i) else { throw ParameterError(file: file, key: key(k), value: v, expected: expected) }
-            return i
+        try value(k, default: nil, expected: expected) { v in
+            guard case .array(let a) = v, count.contains(a.count) else { return nil }
+            let x = a.compactMap { e -> Int? in if case .int(let i) = e, valid(i) { i } else { nil } }
+            return x.count == a.count ? x : nil
         }
     }
 }
