@@ -3,7 +3,7 @@ import FieldTheory
 import Lattice
 
 /// Throughput of one stochastic model-A step (exponential Euler–Maruyama, u = 1, T = 0.01,
-/// 2-D, double, one thread) against one bare r2c + c2r round trip of the same plans, timed
+/// 2-D, double; the pointwise passes on one thread, the FFTs on `fftThreads`) against one bare r2c + c2r round trip of the same plans, timed
 /// in alternating samples in the same process so that machine noise cancels in the ratio.
 public enum Benchmark {
     public struct Row: Sendable {
@@ -24,10 +24,10 @@ public enum Benchmark {
         return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
     }
 
-    public static func measure(n: Int, samples: Int = 7, sampleSeconds: Double = 0.25, planner: PlannerEffort = .estimate) throws -> Row {
+    public static func measure(n: Int, samples: Int = 7, sampleSeconds: Double = 0.25, planner: PlannerEffort = .estimate, fftThreads: Int = 1) throws -> Row {
         let lattice = try Lattice(shape: [n, n])
         let model = ModelA(lattice: lattice, r: .constant(1), u: 1, kappa: 1, temperature: 0.01)
-        let stepper = ExponentialEulerMaruyama(SpectralContext(model: model, dt: 0.05, seed: 1, effort: planner))
+        let stepper = ExponentialEulerMaruyama(SpectralContext(model: model, dt: 0.05, seed: 1, effort: planner, fftThreads: fftThreads))
         let start = RealField(lattice)
         GaussianNoise(seed: 2).fill(start.values, count: start.count, scale: 0.1, member: 0, step: 0)
         let state = FieldState(initial: start, member: 0, stepper: stepper)

@@ -53,6 +53,7 @@ public enum Experiment {
             "package": "Criticality", "version": version, "git_revision": gitRevision(),
             "fftw_version": FFTWInfo.version, "fftw_planner": spec.planner.rawValue,
             "threads": spec.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : spec.threads,
+            "fft_threads": spec.fftThreads,
             "wall_seconds": wall,
             "date": ISO8601DateFormatter().string(from: Date()),
             "host": ProcessInfo.processInfo.hostName,

@@ -32,6 +32,8 @@ public struct ExperimentSpec: Sendable {
     public var members: Int
     /// Worker threads for ensemble members; 0 = all cores.
     public var threads: Int
+    /// FFTW threads per transform (for single large lattices).
+    public var fftThreads: Int
     public var planner: PlannerEffort
     public var lattice: Lattice
     public var model: ModelSpec
@@ -75,13 +77,14 @@ public struct ExperimentSpec: Sendable {
         _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
                                  subtables: ["run", "lattice", "model", "initial", "integrator", "observe", "kibble_zurek"])
 
-        let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
+        let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "fft_threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
         guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
         kind = Kind(rawValue: try run.string("kind", default: "quench", oneOf: ["quench", "kibble-zurek"]))!
         seed = UInt64(try run.int("seed", default: 1, { $0 >= 0 }, expected: "a non-negative integer"))
         members = try run.int("members", default: 8, { $0 >= 1 }, expected: "a positive integer")
         threads = try run.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
+        fftThreads = try run.int("fft_threads", default: 1, { $0 >= 1 }, expected: "a positive integer")
         planner = PlannerEffort(rawValue: try run.string("planner", default: "estimate", oneOf: ["estimate", "measure"]))!
 
         let lat = try ParameterSection(file: file, root: root, path: "lattice", allowed: ["shape", "box"])
@@ -187,7 +190,7 @@ public struct ExperimentSpec: Sendable {
         if kind == .quench { integrator["t_end"] = .double(tEnd) }
         var tree: [String: ParameterValue] = [
             "run": .table(["name": .string(name), "kind": .string(kind.rawValue), "seed": .int(Int(seed)), "members": .int(members),
-                           "threads": .int(threads), "planner": .string(planner.rawValue)]),
+                           "threads": .int(threads), "fft_threads": .int(fftThreads), "planner": .string(planner.rawValue)]),
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map { .double($0) })]),
             "model": .table(modelTable),
             "initial": .table(["mean": .double(initialMean), "amplitude": .double(initialAmplitude)]),

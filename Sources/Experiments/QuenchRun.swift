@@ -119,7 +119,7 @@ extension ExperimentSpec {
     }
 
     public func makeStepper(model: any FieldModel) throws -> any Stepper {
-        let context = SpectralContext(model: model, dt: dt, dealiasFraction: dealias, seed: seed, effort: planner)
+        let context = SpectralContext(model: model, dt: dt, dealiasFraction: dealias, seed: seed, effort: planner, fftThreads: fftThreads)
         switch stepper {
         case .exponentialEulerMaruyama: return ExponentialEulerMaruyama(context)
         case .semiImplicitEuler: return SemiImplicitEuler(context)

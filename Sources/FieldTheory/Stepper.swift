@@ -38,12 +38,14 @@ public struct SpectralContext: Sendable {
     public let noise: SpectralWhiteNoise
     public let symmetry: HermitianSymmetry
 
+    /// `fftThreads` > 1 lets FFTW split each transform over threads: for single large lattices
+    /// (ensembles are better parallelised over members).
     public init(model: any FieldModel, dt: Double, dealiasFraction: Double = Dealiasing.cubicFraction,
-                seed: UInt64, effort: PlannerEffort = .estimate) {
+                seed: UInt64, effort: PlannerEffort = .estimate, fftThreads: Int = 1) {
         precondition(dt > 0, "dt must be positive")
         self.model = model
         self.dt = dt
-        transform = FourierTransform.plan(model.lattice, effort: effort)
+        transform = FourierTransform.plan(model.lattice, effort: effort, threads: fftThreads)
         symbol = model.linearSymbol()
         dealiasing = Dealiasing(model.lattice, fraction: dealiasFraction)
         noise = SpectralWhiteNoise(lattice: model.lattice, noise: GaussianNoise(seed: seed))

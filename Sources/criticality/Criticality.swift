@@ -80,12 +80,16 @@ struct Bench: ParsableCommand {
     @Option(help: "FFTW planner effort: estimate (the default of runs) or measure.")
     var planner: PlannerEffort = .estimate
 
+    @Option(help: "FFTW threads per transform.")
+    var fftThreads = 1
+
     func run() throws {
-        print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue))   1 thread, double, exponential Euler–Maruyama, T = 0.01")
+        print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
         for n in sizes {
             guard n >= 2 else { throw fail(ParameterError(file: "--sizes", message: "size \(n): expected an integer ≥ 2")) }
-            let r = try Benchmark.measure(n: n, samples: samples, planner: planner)
+            guard fftThreads >= 1 else { throw fail(ParameterError(file: "--fft-threads", message: "\(fftThreads): expected a positive integer")) }
+            let r = try Benchmark.measure(n: n, samples: samples, planner: planner, fftThreads: fftThreads)
             print(String(format: "%6d %9.1f %9.1f %15.1f %17.2f %13.2f", r.n, r.stepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio, r.noiseNanoseconds))
         }
     }

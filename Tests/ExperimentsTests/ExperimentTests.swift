@@ -39,6 +39,7 @@ func writeTiny(_ text: String = tiny) throws -> String {
     }
     let one = try arrays(["run.threads=1"], seed: 3), two = try arrays(["run.threads=2"], seed: 3)
     #expect(one == two)
+    #expect(one == (try arrays(["run.threads=1", "run.fft_threads=2", "lattice.shape=[24, 20]"], seed: 3)))
     let other = try arrays(["run.threads=2"], seed: 4)
     #expect(one[1] != other[1] && one[3] != other[3])
 }
