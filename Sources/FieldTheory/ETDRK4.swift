@@ -36,28 +36,28 @@ public struct ETDRK4: Stepper {
 
     public func step(_ state: FieldState) {
         let ctx = context, dt = ctx.dt, t = state.time(dt: dt)
+        let v = state.spectrum, count = 2 * v.count
         let shift = ctx.model.linearShift(at: t)
         if state.coefficientShift != shift { prepare(state, shift: shift) }
-        let c = state.coefficients
-        let (e, e2, q, f1, f2, f3) = (c[0], c[1], c[2], c[3], c[4], c[5])
+        // tables of mode k: E at k, E½ at m + k, Q at 2m + k, f1, f2, f3 at 3m, 4m, 5m + k
+        let m = v.count, c = state.coefficients
         let s = state.scratch
         let (nv, na, nb, nc, a, b, cc, tmp) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7])
-        let v = state.spectrum, count = 2 * v.count
 
         func nonlinear(_ u: SpectralField, _ time: Double, _ out: SpectralField) {
             ctx.synchronise(u, into: state.stage, scratch: tmp)
             ctx.nonlinearSpectrum(of: state.stage, time: time, work: state.work, into: out)
         }
         ctx.nonlinearSpectrum(of: state.field, time: t, work: state.work, into: nv)
-        for i in 0..<count { a.values[i] = e2[i / 2] * v.values[i] + q[i / 2] * nv.values[i] }
+        for i in 0..<count { a.values[i] = c[m + i / 2] * v.values[i] + c[2 * m + i / 2] * nv.values[i] }
         nonlinear(a, t + dt / 2, na)
-        for i in 0..<count { b.values[i] = e2[i / 2] * v.values[i] + q[i / 2] * na.values[i] }
+        for i in 0..<count { b.values[i] = c[m + i / 2] * v.values[i] + c[2 * m + i / 2] * na.values[i] }
         nonlinear(b, t + dt / 2, nb)
-        for i in 0..<count { cc.values[i] = e2[i / 2] * a.values[i] + q[i / 2] * (2 * nb.values[i] - nv.values[i]) }
+        for i in 0..<count { cc.values[i] = c[m + i / 2] * a.values[i] + c[2 * m + i / 2] * (2 * nb.values[i] - nv.values[i]) }
         nonlinear(cc, t + dt, nc)
         for i in 0..<count {
             let k = i / 2
-            v.values[i] = e[k] * v.values[i] + f1[k] * nv.values[i] + 2 * f2[k] * (na.values[i] + nb.values[i]) + f3[k] * nc.values[i]
+            v.values[i] = c[k] * v.values[i] + c[3 * m + k] * nv.values[i] + 2 * c[4 * m + k] * (na.values[i] + nb.values[i]) + c[5 * m + k] * nc.values[i]
         }
         ctx.synchronise(v, into: state.field, scratch: tmp)
         state.stepIndex += 1
@@ -65,12 +65,12 @@ public struct ETDRK4: Stepper {
 
     private func prepare(_ state: FieldState, shift: Double) {
         let ctx = context, n = ctx.symbol.count
-        var tables = [[Double]](repeating: [Double](repeating: 0, count: n), count: 6)
+        var tables = [Double](repeating: 0, count: 6 * n)
         for k in 0..<n {
             let c = ETDRK4.coefficients((ctx.symbol[k] + shift) * ctx.dt, dt: ctx.dt)
             let mask = ctx.dealiasing.mask[k]
-            tables[0][k] = c[0]; tables[1][k] = c[1]
-            for j in 2..<6 { tables[j][k] = c[j] * mask }
+            tables[k] = c[0]; tables[n + k] = c[1]
+            for j in 2..<6 { tables[j * n + k] = c[j] * mask }
         }
         state.coefficients = tables
         state.coefficientShift = shift

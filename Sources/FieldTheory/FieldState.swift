@@ -17,8 +17,10 @@ public final class FieldState: @unchecked Sendable {
     let work: RealField
     let stage: RealField
     let scratch: [SpectralField]
-    /// Per-mode coefficient tables, valid for the linear shift `coefficientShift`.
-    var coefficients: [[Double]] = []
+    /// A stepper's per-mode coefficient tables, stored one after the other (table j of mode k at
+    /// j·modes + k), valid for the linear shift `coefficientShift`; rewritten in place when a
+    /// ramp changes the shift, so stepping allocates nothing.
+    var coefficients: [Double] = []
     var coefficientShift: Double?
 
     /// A state starting from `initial` (copied) at `startTime`.

@@ -27,32 +27,33 @@ extension OneStageStepper {
         }
         let shift = model.linearShift(at: t + dt / 2)
         if state.coefficientShift != shift { prepare(state, shift: shift) }
-        let e = state.coefficients[0], f = state.coefficients[1], q = state.coefficients[2]
-        let nv = nHat.values, xv = xi.values, ov = out.values
+        let nv = nHat.values, xv = xi.values, ov = out.values, modes = state.spectrum.count
         let norm = 1 / Double(model.lattice.siteCount)
-        e.withUnsafeBufferPointer { e in f.withUnsafeBufferPointer { f in q.withUnsafeBufferPointer { q in
-            for k in 0..<state.spectrum.count {
+        state.coefficients.withUnsafeBufferPointer { c in
+            let e = c.baseAddress!, f = e + modes, q = e + 2 * modes
+            for k in 0..<modes {
                 var re = e[k] * spec[2 * k], im = e[k] * spec[2 * k + 1]
                 if !linear { re += f[k] * nv[2 * k]; im += f[k] * nv[2 * k + 1] }
                 if noisy { re += q[k] * xv[2 * k]; im += q[k] * xv[2 * k + 1] }
                 spec[2 * k] = re; spec[2 * k + 1] = im
                 ov[2 * k] = re * norm; ov[2 * k + 1] = im * norm
             }
-        } } }
+        }
         ctx.transform.inverse(destroying: out, into: state.field)
         state.stepIndex += 1
     }
 
     private func prepare(_ state: FieldState, shift: Double) {
         let ctx = context, n = ctx.symbol.count
-        var e = [Double](repeating: 0, count: n), f = e, q = e
-        for k in 0..<n {
-            let c = Self.coefficients((ctx.symbol[k] + shift) * ctx.dt, dt: ctx.dt)
-            e[k] = c.e
-            f[k] = c.f * ctx.dealiasing.mask[k]
-            q[k] = c.q
+        if state.coefficients.count != 3 * n { state.coefficients = [Double](repeating: 0, count: 3 * n) }
+        state.coefficients.withUnsafeMutableBufferPointer { t in
+            for k in 0..<n {
+                let c = Self.coefficients((ctx.symbol[k] + shift) * ctx.dt, dt: ctx.dt)
+                t[k] = c.e
+                t[n + k] = c.f * ctx.dealiasing.mask[k]
+                t[2 * n + k] = c.q
+            }
         }
-        state.coefficients = [e, f, q]
         state.coefficientShift = shift
     }
 }

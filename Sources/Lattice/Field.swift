@@ -37,11 +37,6 @@ public final class RealField: @unchecked Sendable {
         return c
     }
 
-    public func assign(_ other: RealField) {
-        precondition(other.count == count)
-        values.update(from: other.values, count: count)
-    }
-
     /// Spatial mean, φ̄ = (1/N) Σ φ.
     public var mean: Double {
         var s = 0.0

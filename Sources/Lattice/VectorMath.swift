@@ -6,7 +6,6 @@
 public typealias Double8 = SIMD8<Double>
 
 public enum VectorMath {
-    @usableFromInline static let twoPow52 = 4_503_599_627_370_496.0
     @usableFromInline static let roundingMagic = 6_755_399_441_055_744.0  // 1.5·2^52
 
     /// Natural logarithm of positive normal inputs: x = 2^k·m with m ∈ [√½, √2) found by
