@@ -123,3 +123,38 @@ func badInputGetsOneClearLineAndExitCodeTwo(_ bad: BadInput) throws {
         #expect(try Data(contentsOf: out.appendingPathComponent(f)) == Data(contentsOf: again.appendingPathComponent(f)), "\(f) differs")
     }
 }
+
+@Test func progressIsPlainPeriodicLinesWhenNotATerminal() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("progress.toml")
+    try validParameters.write(to: file, atomically: true, encoding: .utf8)
+    let (code, stderr) = try runCLI(["run", file.path, "--out", dir.appendingPathComponent("out").path])
+    #expect(code == 0)
+    let lines = stderr.split(separator: "\n").map(String.init)
+    #expect(!stderr.contains("\r"))
+    #expect(lines.count >= 5 && lines.count <= 12, "\(lines)")
+    #expect(lines.allSatisfy { $0.hasPrefix("tiny ") && $0.contains("%") && $0.contains("steps/s") })
+    #expect(lines.last?.contains("100%") == true)
+}
+
+@Test func anInterruptedRunLeavesNothingBehind() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("long.toml")
+    try validParameters.replacingOccurrences(of: "t_end = 1.0", with: "t_end = 100000.0").write(to: file, atomically: true, encoding: .utf8)
+    let p = Process(), err = Pipe()
+    p.executableURL = executable
+    p.arguments = ["run", file.path, "--out", dir.appendingPathComponent("out").path]
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    // wait until the run is under way (its first progress line), then interrupt it
+    var seen = Data()
+    while !String(decoding: seen, as: UTF8.self).contains("%") { seen += err.fileHandleForReading.availableData }
+    kill(p.processIdentifier, SIGINT)
+    _ = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 128 + SIGINT)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["long.toml"])
+}

@@ -2,10 +2,13 @@ import Foundation
 
 /// A results folder written atomically: files go into a hidden sibling `.NAME.partial-PID`,
 /// which replaces `NAME` only when `commit()` is called, so an interrupted or failed run never
-/// leaves a folder that looks complete (and never destroys the previous complete one).
+/// leaves a folder that looks complete (and never destroys the previous complete one). An
+/// interrupt (SIGINT, SIGTERM) while the folder is open removes the staging folder and exits
+/// with 128 + the signal number.
 public final class ResultsFolder {
     public let destination: URL
     let staging: URL
+    private var signalSources: [DispatchSourceSignal] = []
 
     public init(destination: URL) throws {
         self.destination = destination
@@ -18,6 +21,26 @@ public final class ResultsFolder {
         } catch {
             throw ParameterError(file: destination.path, message: "cannot create the results folder: \(error.localizedDescription)")
         }
+        let path = staging.path
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                try? FileManager.default.removeItem(atPath: path)
+                FileHandle.standardError.write(Data("\ninterrupted: removed the partial results folder \(path)\n".utf8))
+                exit(128 + sig)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Restores the default signal handling.
+    private func closeSignals() {
+        for s in signalSources { s.cancel() }
+        signalSources = []
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 
     public func write(_ name: String, _ data: Data) throws {
@@ -44,7 +67,11 @@ public final class ResultsFolder {
         let fm = FileManager.default
         if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
         try fm.moveItem(at: staging, to: destination)
+        closeSignals()
     }
 
-    public func abandon() { try? FileManager.default.removeItem(at: staging) }
+    public func abandon() {
+        try? FileManager.default.removeItem(at: staging)
+        closeSignals()
+    }
 }
