@@ -22,6 +22,8 @@ public final class FieldState: @unchecked Sendable {
     /// ramp changes the shift, so stepping allocates nothing.
     var coefficients: [Double] = []
     var coefficientShift: Double?
+    /// The self-conjugate modes' values before a step (see ``OneStageStepper``).
+    var selfConjugateOld: [Double]
 
     /// A state starting from `initial` (copied) at `startTime`.
     public init(initial: RealField, member: Int, startTime: Double = 0, stepper: some Stepper) {
@@ -34,6 +36,7 @@ public final class FieldState: @unchecked Sendable {
         work = RealField(lattice)
         stage = RealField(lattice)
         scratch = (0..<stepper.scratchCount).map { _ in SpectralField(lattice) }
+        selfConjugateOld = [Double](repeating: 0, count: stepper.context.symmetry.selfConjugate.count)
         stepper.context.transform(field, into: spectrum)
     }
 

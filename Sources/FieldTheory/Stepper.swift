@@ -35,7 +35,7 @@ public struct SpectralContext: Sendable {
     public let transform: FourierTransform
     public let symbol: [Double]
     public let dealiasing: Dealiasing
-    public let noise: SpectralWhiteNoise
+    public let noise: GaussianNoise
     public let symmetry: HermitianSymmetry
 
     /// `fftThreads` > 1 lets FFTW split each transform over threads: for single large lattices
@@ -48,7 +48,7 @@ public struct SpectralContext: Sendable {
         transform = FourierTransform.plan(model.lattice, effort: effort, threads: fftThreads)
         symbol = model.linearSymbol()
         dealiasing = Dealiasing(model.lattice, fraction: dealiasFraction)
-        noise = SpectralWhiteNoise(lattice: model.lattice, noise: GaussianNoise(seed: seed))
+        noise = GaussianNoise(seed: seed)
         symmetry = HermitianSymmetry(model.lattice)
     }
 

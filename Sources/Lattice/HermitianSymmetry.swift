@@ -5,10 +5,10 @@
 /// in a linearly unstable mode that residue grows unseen (as e^{γt} from 10⁻¹⁶) until it
 /// overflows.
 public struct HermitianSymmetry: Sendable {
-    /// Modes equal to their own partner (real).
-    let selfConjugate: [Int]
+    /// Modes equal to their own partner (real): 2^d of them at most.
+    public let selfConjugate: [Int]
     /// (mode, partner) pairs with partner < mode.
-    let pairs: [(Int, Int)]
+    public let pairs: [(Int, Int)]
 
     public init(_ lattice: Lattice) {
         let h = lattice.spectralShape[lattice.dimension - 1]
@@ -41,6 +41,12 @@ public struct HermitianSymmetry: Sendable {
     func mirror(_ s: SpectralField, selfScale: Double) {
         let v = s.values
         for q in selfConjugate { v[2 * q] *= selfScale; v[2 * q + 1] = 0 }
+        mirrorPairs(s)
+    }
+
+    /// Sets the later mode of each pair to the conjugate of the earlier one.
+    public func mirrorPairs(_ s: SpectralField) {
+        let v = s.values
         for (q, p) in pairs { v[2 * q] = v[2 * p]; v[2 * q + 1] = -v[2 * p + 1] }
     }
 }
