@@ -158,3 +158,20 @@ func badInputGetsOneClearLineAndExitCodeTwo(_ bad: BadInput) throws {
     #expect(p.terminationStatus == 128 + SIGINT)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["long.toml"])
 }
+
+@Test func anOutputPathThatIsNotAResultsFolderIsNeverReplaced() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("good.toml"), precious = dir.appendingPathComponent("notes.txt")
+    try validParameters.write(to: file, atomically: true, encoding: .utf8)
+    try "keep me".write(to: precious, atomically: true, encoding: .utf8)
+    let (code, stderr) = try runCLI(["run", file.path, "--out", precious.path, "--quiet"])
+    #expect(code == 2 && stderr.contains("notes.txt: exists and is not a Criticality results folder"))
+    #expect(try String(contentsOf: precious, encoding: .utf8) == "keep me")
+    // a previous results folder is replaced
+    let out = dir.appendingPathComponent("out")
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "1"]).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "2"]).code == 0)
+    let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
+    #expect(run["seed"] as? Int == 2)
+}

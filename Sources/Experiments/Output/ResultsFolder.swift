@@ -2,7 +2,9 @@ import Foundation
 
 /// A results folder written atomically: files go into a hidden sibling `.NAME.partial-PID`,
 /// which replaces `NAME` only when `commit()` is called, so an interrupted or failed run never
-/// leaves a folder that looks complete (and never destroys the previous complete one). An
+/// leaves a folder that looks complete (and never destroys the previous complete one). Only a
+/// previous results folder (one holding `run.json`) is ever replaced; any other existing file
+/// or folder at the destination is refused before the run starts. An
 /// interrupt (SIGINT, SIGTERM) while the folder is open removes the staging folder and exits
 /// with 128 + the signal number.
 public final class ResultsFolder {
@@ -14,6 +16,10 @@ public final class ResultsFolder {
         self.destination = destination
         let parent = destination.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
+        let fm = FileManager.default
+        if fm.fileExists(atPath: destination.path), !fm.fileExists(atPath: destination.appendingPathComponent("run.json").path) {
+            throw ParameterError(file: destination.path, message: "exists and is not a Criticality results folder (no run.json): choose another --out or remove it")
+        }
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: staging)
