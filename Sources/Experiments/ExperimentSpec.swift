@@ -111,7 +111,7 @@ public struct ExperimentSpec: Sendable {
             model = .modelA(r: r, u: try mod.double("u", default: 1, { $0 >= 0 }, expected: nonNegative),
                             kappa: try mod.double("kappa", default: 1, { $0 > 0 }, expected: "a positive number"),
                             h: try mod.double("h", default: 0), temperature: temperature)
-            for k in ["wavenumber"] where mod.has(k) { throw ParameterError(file: file, message: "model.\(k) is a swift-hohenberg key; model.type is \"model-a\"") }
+            if mod.has("wavenumber") { throw ParameterError(file: file, message: "model.wavenumber is a swift-hohenberg key; model.type is \"model-a\"") }
         } else {
             model = .swiftHohenberg(r: try mod.double("r"), wavenumber: try mod.double("wavenumber", { $0 > 0 }, expected: "a positive number"),
                                     temperature: temperature)

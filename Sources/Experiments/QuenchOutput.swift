@@ -47,8 +47,7 @@ enum QuenchOutput {
         let shape = spec.lattice.shape
         for (i, field) in r.snapshots.enumerated() where shape.count >= 2 {
             let (rows, cols) = (shape[0], shape[1])
-            let slice = Array(field[0..<(rows * cols * (shape.count == 3 ? shape[2] : 1))]).enumerated()
-                .filter { shape.count == 2 || $0.offset % shape[2] == 0 }.map(\.element)
+            let slice = shape.count == 2 ? field : stride(from: 0, to: field.count, by: shape[2]).map { field[$0] }  // 3-D: z = 0
             let name = String(format: "snapshot_%02d.png", i)
             try folder.write(name, PNGImage.field(slice, rows: rows, columns: cols, scale: max(1, 384 / max(rows, cols))))
             report.figures.append((name, String(format: "φ(x) of member 0 at t = %g%@ (blue < 0 < red, scaled to max |φ|)", r.snapshotTimes[i], shape.count == 3 ? ", slice z = 0" : "")))

@@ -80,6 +80,7 @@ public enum QuenchRun {
         let a = lattice.spacing[lattice.boxLength.firstIndex(of: lattice.boxLength.max()!)!]
         let k1 = sf.waveNumber.count > 1 ? sf.waveNumber[1] : .nan
         let fitShells = Array(1..<min(sf.shellCount, 1 + ornsteinZernikeShells))
+        let fitK2 = fitShells.map { sf.waveNumberSquared[$0] }
         let distance = Array(cf.distance[0..<bins])
         var sMean: [[Double]] = [], sErr: [[Double]] = [], gMean: [[Double]] = []
         var order: [OrderParameter] = [], xi1: [Estimate] = [], xi2: [Estimate] = [], xiOZ: [Estimate] = []
@@ -95,7 +96,7 @@ public enum QuenchRun {
                 CorrelationLength.secondMoment(s0: $0[0], s1: $0[1], k1: k1, spacing: a)
             })
             xiOZ.append(fitShells.count < 2 ? Estimate(mean: .nan, standardError: .nan) : Estimate.jackknife(sRows.map { r in fitShells.map { r[$0] } }) {
-                CorrelationLength.ornsteinZernike(waveNumberSquared: fitShells.map { sf.waveNumberSquared[$0] }, structureFactor: $0).xi
+                CorrelationLength.ornsteinZernike(waveNumberSquared: fitK2, structureFactor: $0).xi
             })
         }
         return QuenchResult(

@@ -28,7 +28,7 @@ public enum StepperError: Error, Equatable, CustomStringConvertible {
 }
 
 /// What every stepper shares: the model, dt, the transform, Λ(k), the dealiasing mask for
-/// the nonlinear term, and the noise source.
+/// the nonlinear term (folded into each stepper's coefficient tables), and the noise source.
 public struct SpectralContext: Sendable {
     public let model: any FieldModel
     public let dt: Double
@@ -59,7 +59,8 @@ public struct SpectralContext: Sendable {
         symmetry.project(spectrum)
     }
 
-    /// out = dealias(DFT N[φ]) with φ given in real space.
+    /// out = DFT N[φ], Hermitian-projected, with φ given in real space (the dealiasing mask is in
+    /// the steppers' tables).
     func nonlinearSpectrum(of phi: RealField, time: Double, work: RealField, into out: SpectralField) {
         model.nonlinearTerm(phi.values, into: work.values, count: work.count, time: time)
         transform(work, into: out)

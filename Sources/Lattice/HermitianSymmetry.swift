@@ -11,12 +11,8 @@ public struct HermitianSymmetry: Sendable {
     public let pairs: [(Int, Int)]
 
     public init(_ lattice: Lattice) {
-        let h = lattice.spectralShape[lattice.dimension - 1]
-        let nLast = lattice.shape[lattice.dimension - 1]
         var selfC: [Int] = [], pairs: [(Int, Int)] = []
-        for q in 0..<lattice.spectralCount {
-            let j = q % h
-            guard j == 0 || (nLast % 2 == 0 && j == nLast / 2) else { continue }
+        for q in 0..<lattice.spectralCount where lattice.hasStoredPartner(spectralIndex: q) {
             let p = lattice.hermitianPartner(spectralIndex: q)
             if p == q { selfC.append(q) } else if p < q { pairs.append((q, p)) }
         }

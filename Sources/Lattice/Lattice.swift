@@ -90,11 +90,14 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
     /// Weight of a stored mode in sums over the full Brillouin zone: 1 where the last mode
     /// integer is 0 or N/2 (its partner is stored too, or it is its own), 2 otherwise.
     public func hermitianWeights() -> [Double] {
-        let h = spectralShape[dimension - 1], nLast = shape[dimension - 1]
-        return (0..<spectralCount).map { q in
-            let j = q % h
-            return (j == 0 || (nLast % 2 == 0 && j == nLast / 2)) ? 1 : 2
-        }
+        (0..<spectralCount).map { hasStoredPartner(spectralIndex: $0) ? 1 : 2 }
+    }
+
+    /// Whether the Hermitian partner −k of a stored mode is stored too: its last mode integer
+    /// is 0 or N/2.
+    public func hasStoredPartner(spectralIndex q: Int) -> Bool {
+        let j = q % spectralShape[dimension - 1], nLast = shape[dimension - 1]
+        return j == 0 || (nLast % 2 == 0 && j == nLast / 2)
     }
 
     /// Integer shell index of every stored mode: round((|k|/k_f)²). For a cubic box this is
