@@ -236,3 +236,22 @@ func spectralStateStaysTheTransformOfTheFieldInAnUnstableRun(stepperName: String
     #expect(err < 1e-12 * scale, "state spectrum drifted from DFT(field) by \(err / scale)")
     validation("state spectrum = DFT(field) after 400 unstable steps, \(stepperName)", "relative deviation \(err / scale)")
 }
+
+@Test func aRampedModeEvolvesByTheExactIntegratedRate() throws {
+    // u = 0, T = 0: one Fourier mode evolves as exp(−∫(r(t) + κk²) dt). Freezing r at each step's
+    // midpoint makes the exponential stepper exact for a linear ramp; at the step's start it
+    // would be off by O(dt).
+    let l = try Lattice(shape: [32])
+    let (tc, tauQ, kappa, dt, steps) = (1.0, 4.0, 0.5, 0.25, 40)
+    let model = ModelA(lattice: l, r: .ramp(criticalTime: tc, quenchTime: tauQ), u: 0, kappa: kappa, temperature: 0)
+    let s = ExponentialEulerMaruyama(SpectralContext(model: model, dt: dt, seed: 0))
+    let k = 2 * Double.pi * 3 / 32
+    let state = FieldState(initial: RealField(l) { cos(k * Double($0)) }, member: 0, stepper: s)
+    for _ in 0..<steps { s.step(state) }
+    let t = Double(steps) * dt
+    // ∫₀ᵗ −(r + κk²) = (t² / 2 − t_c t)/τ_Q − κk² t
+    let expected = exp((t * t / 2 - tc * t) / tauQ - kappa * k * k * t)
+    let measured = state.spectrum[3].re / 16  // φ̂(3) = N/2 for cos(kx)
+    #expect(abs(measured / expected - 1) < 1e-12, "\(measured) vs \(expected)")
+    validation("ramped mode amplitude, exact integrated rate", "relative error \(abs(measured / expected - 1))")
+}
