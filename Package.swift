@@ -2,12 +2,12 @@
 import PackageDescription
 
 // Rooms and the direction of their doors (docs/architecture.md):
-// CFFTW ← Lattice ← FieldTheory, Analysis ← Experiments ← criticality.
+// CFFTW ← Lattice ← FieldTheory, Diffusion, Analysis ← Experiments ← criticality.
 let package = Package(
     name: "Criticality",
     products: [
         .executable(name: "criticality", targets: ["criticality"]),
-        .library(name: "Criticality", targets: ["Lattice", "FieldTheory", "Analysis", "Experiments"]),
+        .library(name: "Criticality", targets: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,13 +17,15 @@ let package = Package(
         .systemLibrary(name: "CFFTW", providers: [.apt(["libfftw3-dev"])]),
         .target(name: "Lattice", dependencies: ["CFFTW"]),
         .target(name: "FieldTheory", dependencies: ["Lattice"]),
+        .target(name: "Diffusion", dependencies: ["Lattice"]),
         .target(name: "Analysis", dependencies: ["Lattice"]),
-        .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Analysis", "TOMLKit"]),
+        .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "TOMLKit"]),
         .executableTarget(name: "criticality", dependencies: [
             "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Analysis"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Analysis"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     ],

@@ -1,0 +1,49 @@
+/// A set of training images in memory: each image flattened in C order over `shape`
+/// ([H, W] or [H, W, C], channels last), with optional integer class labels.
+public struct Dataset: Sendable, Equatable {
+    public var images: [[Double]]
+    public var shape: [Int]
+    public var labels: [Int]?
+
+    public init(images: [[Double]], shape: [Int], labels: [Int]? = nil) {
+        precondition(!images.isEmpty && images.allSatisfy { $0.count == shape.reduce(1, *) })
+        precondition(labels == nil || labels!.count == images.count)
+        self.images = images
+        self.shape = shape
+        self.labels = labels
+    }
+
+    public var count: Int { images.count }
+
+    /// The images of one class (the class-conditional training set). Nil when there are no
+    /// labels or no image has this label.
+    public func restricted(toLabel label: Int) -> Dataset? {
+        guard let labels else { return nil }
+        let keep = labels.indices.filter { labels[$0] == label }
+        guard !keep.isEmpty else { return nil }
+        return Dataset(images: keep.map { images[$0] }, shape: shape, labels: keep.map { labels[$0] })
+    }
+
+    /// The affine map taking the data's range [min, max] to [−1, 1].
+    public var unitIntervalMap: AffineMap {
+        let lo = images.map { $0.min()! }.min()!, hi = images.map { $0.max()! }.max()!
+        return hi > lo ? AffineMap(scale: 2 / (hi - lo), offset: -(hi + lo) / (hi - lo)) : AffineMap(scale: 1, offset: -lo)
+    }
+
+    public func mapped(by map: AffineMap) -> Dataset {
+        Dataset(images: images.map { $0.map(map.callAsFunction) }, shape: shape, labels: labels)
+    }
+}
+
+/// y = scale·x + offset, recorded in run.json so that outputs map back to data units.
+public struct AffineMap: Sendable, Equatable {
+    public var scale: Double
+    public var offset: Double
+
+    public init(scale: Double, offset: Double) {
+        self.scale = scale
+        self.offset = offset
+    }
+
+    public func callAsFunction(_ x: Double) -> Double { scale * x + offset }
+}
