@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+import Analysis
+import Lattice
+@testable import Diffusion
+
+/// Per-shell mean of a per-mode prediction, weighted as the measured S(k) is.
+func shellPrediction(_ sf: StructureFactor, perMode p: [Double]) -> [Double] {
+    let l = sf.lattice, spectrum = SpectralField(l), scale = Double(l.siteCount) / l.cellVolume
+    for q in 0..<spectrum.count { spectrum[q] = ((p[q] * scale).squareRoot(), 0) }
+    return sf.shellAverages(spectrum)
+}
+
+func spectrumOf(_ x: RealField, _ sf: StructureFactor) -> [Double] {
+    let s = SpectralField(x.lattice)
+    FourierTransform.plan(x.lattice).forward(x, into: s)
+    return sf.shellAverages(s)
+}
+
+/// Worst |z| of per-shell ensemble means against a prediction.
+func worstZ(_ rows: [[Double]], _ predicted: [Double]) -> Double {
+    predicted.indices.reduce(0) { w, s in
+        let e = Estimate(samples: rows.map { $0[s] })
+        return max(w, abs(e.mean - predicted[s]) / e.standardError)
+    }
+}
+
+@Test(arguments: SamplerMethod.allCases)
+func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod) throws {
+    // THEORY.md §2: along the exact reverse process x_t has spectrum α²P + σ², and the samples
+    // have spectrum P.
+    let l = try Lattice(shape: [32, 32]), spectrum = PowerSpectrum.ornsteinZernike(amplitude: 2, correlationLength: 2)
+    let model = GaussianFieldDenoiser(lattice: l, spectrum: spectrum), sf = StructureFactor(l)
+    let times = TimeGrid.logUniform.times(from: 10, to: 1e-4, steps: 300, schedule: .vp)
+    let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 7)
+    let checks = [1.0, 0.3, 0.1, 0.01].map { t in times.indices.min { abs(times[$0] - t) < abs(times[$1] - t) }! }
+    let runs = Ensemble.map(members: 128, threads: 2) { m -> [[Double]] in
+        var rows: [[Double]] = []
+        let final = sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(checks)) { _, _, x, _ in
+            rows.append(spectrumOf(x, sf))
+        }
+        return rows + [spectrumOf(final, sf)]
+    }
+    let p = model.power
+    for (j, i) in checks.enumerated() {
+        let level = NoiseSchedule.vp.level(at: times[i])
+        let z = worstZ(runs.map { $0[j] }, shellPrediction(sf, perMode: p.map { level.alpha * level.alpha * $0 + level.variance }))
+        validation("Gaussian data, \(method.rawValue): S(k, t = \(String(format: "%.3g", times[i]))) vs α²P + σ² over \(sf.shellCount) shells", String(format: "worst |z| = %.2f", z))
+        #expect(z < 4)
+    }
+    let z = worstZ(runs.map { $0[checks.count] }, shellPrediction(sf, perMode: p))
+    validation("Gaussian data, \(method.rawValue): final samples' spectrum vs P(k)", String(format: "worst |z| = %.2f", z))
+    #expect(z < 4)
+}
+
+@Test func twoPointDataSplitsEvenlyUnderTheSDEAndExactlyUnderTheODE() throws {
+    let l = try Lattice(shape: [16]), model = TwoPointDenoiser(lattice: l, amplitude: 0.5)
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let sde = ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 3)
+    let signs = Ensemble.map(members: 2000, threads: 2) { m -> Double in
+        let d = sde.run(member: m, from: sde.initialState(member: m))
+        return d[0] > 0 ? 1 : 0
+    }
+    let up = Estimate(samples: signs)
+    validation("two-point data, reverse SDE: fraction ending at +v (2000 samples)", String(format: "%.4f ± %.4f (expected 0.5)", up.mean, up.standardError))
+    #expect(abs(up.mean - 0.5) < 4 * 0.5 / 2000.0.squareRoot())
+
+    let ode = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 3)
+    let distance = Ensemble.map(members: 200, threads: 2) { m -> Double in
+        let d = ode.run(member: m, from: ode.initialState(member: m))
+        return min((0..<16).reduce(0) { max($0, abs(d[$1] - 0.5)) }, (0..<16).reduce(0) { max($0, abs(d[$1] + 0.5)) })
+    }
+    validation("two-point data, PF-ODE: largest distance of 200 samples from ±v", String(format: "%.1e", distance.max()!))
+    #expect(distance.max()! < 1e-3)
+}
+
+/// E_z[σ(2a² + 2az)], z ~ N(0, 1), by the trapezoidal rule on [−12, 12].
+func keepProbability(_ a: Double) -> Double {
+    let n = 4800, h = 24.0 / Double(n)
+    var s = 0.0
+    for i in 0...n {
+        let z = -12 + Double(i) * h, f = exp(-0.5 * z * z) / (2 * Double.pi).squareRoot() / (1 + exp(-(2 * a * a + 2 * a * z)))
+        s += (i == 0 || i == n ? 0.5 : 1) * f
+    }
+    return s * h
+}
+
+@Test func forwardReverseKeepsItsComponentWithTheExactPosteriorProbability() throws {
+    // THEORY.md §10: draw from N(+μ, I), noise to T̂ under `ou`, reverse with the full mixture
+    // score. The exact reverse returns a posterior draw, so the probability of ending in the
+    // component + is E_z[σ(2a² + 2az)], a = e^{−T̂}R. Measured as the mean of the final
+    // posterior weight p(+ | x), whose expectation is that probability (a martingale of the
+    // exact reverse process).
+    let n = 4, radius = 3.0, l = try Lattice(shape: [n])
+    let mu = [Double](repeating: radius / Double(n).squareRoot(), count: n)
+    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+        .init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1)),
+        .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: 1))])
+    for tHat in [0.4, 1.1, 2.0] {
+        let times = TimeGrid.logUniform.times(from: tHat, to: 1e-3, steps: 400, schedule: .ou)
+        let sampler = ReverseSampler(schedule: .ou, denoiser: mix, method: .reverseSDEExponential, times: times, seed: 17)
+        let kept = Ensemble.map(members: 8000, threads: 2) { m -> Double in
+            let x0 = RealField(l)
+            sampler.noise.fill(x0.values, count: n, member: m, step: 0, stream: 9)
+            for i in 0..<n { x0[i] += mu[i] }
+            let x = ForwardNoising.noised(x0, at: NoiseSchedule.ou.level(at: tHat), noise: sampler.noise, member: m)
+            var final = 0.0
+            _ = sampler.run(member: m, from: x, observing: [times.count - 1]) { _, level, x, _ in final = mix.posterior(x, at: level)![0] }
+            return final
+        }
+        let e = Estimate(samples: kept), expected = keepProbability(exp(-tHat) * radius)
+        validation(String(format: "mixture N(±μ, I), R = 3, forward–reverse from T̂ = %.1f: keep probability", tHat),
+                   String(format: "%.4f ± %.4f (exact %.4f)", e.mean, e.standardError, expected))
+        #expect(abs(e.mean - expected) < 4 * e.standardError)
+    }
+}
+
+@Test func idealScoreMemorisesAndESReturnsShiftsOfTrainingImages() throws {
+    let l = try Lattice(shape: [8, 8]), data = SyntheticData.randomBinary(count: 16, shape: [8, 8], seed: 5)
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let ideal = ReverseSampler(schedule: .vp, denoiser: IdealDenoiser(lattice: l, data: data), method: .probabilityFlowHeun, times: times, seed: 1)
+    let idealDistance = Ensemble.map(members: 32, threads: 2) { m -> Double in
+        let d = ideal.run(member: m, from: ideal.initialState(member: m))
+        return data.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
+    }
+    validation("ideal score, 16 random 8×8 images: largest distance of 32 ODE samples from the nearest training image", String(format: "%.1e", idealDistance.max()!))
+    #expect(idealDistance.max()! < 1e-3)
+
+    let shifts = explicitShifts(data, l)
+    let es = ReverseSampler(schedule: .vp, denoiser: EquivariantIdealDenoiser(lattice: l, data: data), method: .probabilityFlowHeun, times: times, seed: 1)
+    let esDistance = Ensemble.map(members: 16, threads: 2) { m -> Double in
+        let d = es.run(member: m, from: es.initialState(member: m))
+        return shifts.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
+    }
+    validation("ES score: largest distance of 16 ODE samples from the nearest circular shift of a training image", String(format: "%.1e", esDistance.max()!))
+    #expect(esDistance.max()! < 1e-3)
+}
+
+/// Fraction of sites whose value equals the majority sign of its P×P window (P odd, ±1 field).
+func locallyConsistentFraction(_ d: RealField, patch p: Int) -> Double {
+    let (ny, nx) = (d.lattice.shape[0], d.lattice.shape[1]), r = p / 2
+    var good = 0
+    for y in 0..<ny { for x in 0..<nx {
+        var s = 0.0
+        for dy in -r...r { for dx in -r...r { s += d[((y + dy + ny) % ny) * nx + (x + dx + nx) % nx] } }
+        if (s > 0) == (d[y * nx + x] > 0) { good += 1 }
+    } }
+    return Double(good) / Double(ny * nx)
+}
+
+@Test(arguments: [3, 5])
+func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
+    let l = try Lattice(shape: [32, 32]), model = try BinaryPatchDenoiser(lattice: l, patch: .fixed(patch))
+    // To t = 1e-4: at 1e-3 a site whose window is otherwise tied can still be deciding (one
+    // site in 8192 had |D| = 0.91 there).
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
+    for method in [SamplerMethod.reverseSDEExponential, .probabilityFlowHeun] {
+        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 11)
+        let out = Ensemble.map(members: 8, threads: 2) { m -> (Double, Double) in
+            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+            return ((0..<d.count).reduce(1) { min($0, abs(d[$1])) }, locallyConsistentFraction(d, patch: patch))
+        }
+        let smallest = out.map(\.0).min()!, consistent = out.map(\.1).min()!
+        validation("binary patch P = \(patch), 32×32, \(method.rawValue): min |D| and worst locally consistent fraction of 8 samples",
+                   String(format: "%.6f, %.4f", smallest, consistent))
+        if method.isStochastic {
+            #expect(smallest > 1 - 1e-9)
+            #expect(consistent >= 0.97)
+        }
+    }
+}
+
+@Test func guidanceTowardsOneClassOfAMixture() throws {
+    // w = 0: the unconditional mixture (half the samples in each class); w = 1: the mixture
+    // restricted to class 0, N(+μ, I), whose samples have μᵀx > 0 with probability Φ(R).
+    let n = 4, radius = 3.0, l = try Lattice(shape: [n])
+    let mu = [Double](repeating: radius / Double(n).squareRoot(), count: n)
+    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+        .init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1), label: 0),
+        .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: 1), label: 1)])
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let phi = 0.5 * erfc(-radius / 2.0.squareRoot())
+    for (w, expected) in [(0.0, 0.5), (1.0, phi)] {
+        let guided = GuidedDenoiser(unconditional: mix, conditional: mix.restricted(toLabel: 0), weight: .constant(w))
+        let sampler = ReverseSampler(schedule: .vp, denoiser: guided, method: .reverseSDEExponential, times: times, seed: 23)
+        let inClass = Ensemble.map(members: 2000, threads: 2) { m -> Double in
+            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+            return (0..<n).reduce(0) { $0 + d[$1] } > 0 ? 1 : 0
+        }
+        let e = Estimate(samples: inClass), se = (expected * (1 - expected) / 2000).squareRoot()
+        validation("guidance w = \(w) towards class 0 of N(±μ, I): fraction with μᵀx > 0", String(format: "%.4f (expected %.4f ± %.4f)", e.mean, expected, se))
+        #expect(abs(e.mean - expected) < 4 * se)
+    }
+}
+
+@Test func samplesAreBitwiseIndependentOfTheThreadCount() throws {
+    let l = try Lattice(shape: [16, 16]), model = try BinaryPatchDenoiser(lattice: l, patch: .fixed(3))
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-2, steps: 40, schedule: .vp)
+    for method in SamplerMethod.allCases {
+        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
+        let runs = [1, 2].map { threads in
+            Ensemble.map(members: 5, threads: threads) { m in sampler.run(member: m, from: sampler.initialState(member: m)).array }
+        }
+        #expect(runs[0] == runs[1])
+        let other = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 5)
+        #expect(other.run(member: 0, from: other.initialState(member: 0)).array != runs[0][0])
+    }
+}
