@@ -1,4 +1,5 @@
 import Analysis
+import Diffusion
 import Foundation
 import Lattice
 
@@ -12,30 +13,50 @@ public enum Experiment {
     @discardableResult
     public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],
                            progress: Bool = true, commandLine: String? = nil) throws -> URL {
-        let spec = try ExperimentSpec.load(file: file, overrides: overrides, seed: seed)
-        let destination = URL(fileURLWithPath: out ?? "results/\(spec.name)")
+        let root = try ParameterFile.load(file, overrides: overrides)
+        let job: Job
+        if try ParameterFile.kind(root, file: file) == "reverse-diffusion" {
+            var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+            if let seed { spec.seed = seed }
+            job = .diffusion(try spec.prepare())
+        } else {
+            var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+            if let seed { spec.seed = seed }
+            job = .fieldTheory(spec)
+        }
+        let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
         let folder = try ResultsFolder(destination: destination)
         do {
             let started = Date()
             let reproduce = commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)"
             var report: HTMLReport
             var summary: [String: Any]
-            switch spec.kind {
-            case .quench:
-                let result = try QuenchRun.run(spec, progress: progress ? Progress(label: spec.name) : nil)
-                (report, summary) = try QuenchOutput.write(result, to: folder)
-            case .kibbleZurek:
+            var record: [String: Any]
+            let bar = progress ? Progress(label: job.name) : nil
+            switch job {
+            case .fieldTheory(let spec) where spec.kind == .quench:
+                (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
+                report.title = "\(spec.name): quench"
+                record = runRecord(spec)
+            case .fieldTheory(let spec):
                 (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
+                report.title = "\(spec.name): Kibble–Zurek scaling"
+                record = runRecord(spec)
+            case .diffusion(let prepared):
+                (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
+                report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
+                record = runRecord(prepared)
             }
             let wall = Date().timeIntervalSince(started)
             summary["wall_seconds"] = wall
-            report.title = "\(spec.name): \(spec.kind == .quench ? "quench" : "Kibble–Zurek scaling")"
-            report.parameters = spec.effectiveParameters.tomlDocument()
+            record["wall_seconds"] = wall
+            record["reproduce"] = reproduce
+            report.parameters = job.parameters.tomlDocument()
             report.reproduce = reproduce
             report.summary.append(("wall time", String(format: "%.2f s", wall)))
-            try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + spec.effectiveParameters.tomlDocument())
+            try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
             try folder.writeJSON("summary.json", summary)
-            try folder.writeJSON("run.json", runRecord(spec, wall: wall, reproduce: reproduce))
+            try folder.writeJSON("run.json", record)
             try folder.write("index.html", report.render())
             try folder.commit()
             return destination
@@ -45,21 +66,60 @@ public enum Experiment {
         }
     }
 
-    static func runRecord(_ spec: ExperimentSpec, wall: Double, reproduce: String) -> [String: Any] {
+    /// What a parameter file asks for.
+    enum Job {
+        case fieldTheory(ExperimentSpec)
+        case diffusion(PreparedDiffusion)
+
+        var name: String {
+            switch self {
+            case .fieldTheory(let s): s.name
+            case .diffusion(let p): p.spec.name
+            }
+        }
+
+        var parameters: ParameterValue {
+            switch self {
+            case .fieldTheory(let s): s.effectiveParameters
+            case .diffusion(let p): p.spec.effectiveParameters
+            }
+        }
+    }
+
+    /// The part of run.json every kind shares.
+    static func commonRecord(parameters: ParameterValue, file: String, seed: UInt64, threads: Int, planner: PlannerEffort) -> [String: Any] {
         [
-            "parameters": spec.effectiveParameters.jsonObject,
-            "parameter_file": spec.file,
-            "seed": Int(spec.seed),
+            "parameters": parameters.jsonObject,
+            "parameter_file": file,
+            "seed": Int(seed),
             "package": "Criticality", "version": version, "git_revision": gitRevision(),
-            "fftw_version": FFTWInfo.version, "fftw_planner": spec.planner.rawValue,
-            "threads": spec.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : spec.threads,
-            "fft_threads": spec.fftThreads,
-            "wall_seconds": wall,
+            "fftw_version": FFTWInfo.version, "fftw_planner": planner.rawValue,
+            "threads": threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads,
             "date": ISO8601DateFormatter().string(from: Date()),
             "host": ProcessInfo.processInfo.hostName,
-            "reproduce": reproduce,
-            "conventions": "S(k) = (v/N)<|phi_k|^2> on integer shells round((|k|/k_f)^2), k_f = 2 pi / max L; noise variance 2T dt / v per site and step; see docs/output.md",
         ]
+    }
+
+    static func runRecord(_ spec: ExperimentSpec) -> [String: Any] {
+        var r = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: spec.planner)
+        r["fft_threads"] = spec.fftThreads
+        r["conventions"] = "S(k) = (v/N)<|phi_k|^2> on integer shells round((|k|/k_f)^2), k_f = 2 pi / max L; noise variance 2T dt / v per site and step; see docs/output.md"
+        return r
+    }
+
+    static func runRecord(_ p: PreparedDiffusion) -> [String: Any] {
+        let spec = p.spec
+        var r = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: spec.planner)
+        r["lattice_shape"] = spec.lattice.shape
+        r["time_grid"] = p.sampler.times
+        if let d = p.data {
+            var data: [String: Any] = ["images": d.count, "image_shape": d.shape]
+            if let labels = d.labels { data["labels"] = Array(Set(labels)).sorted() }
+            if let m = p.dataMap { data["affine_map"] = ["scale": m.scale, "offset": m.offset, "to": "[-1, 1]", "formula": "x_model = scale * x_file + offset"] }
+            r["data"] = data
+        }
+        r["conventions"] = "x_t = alpha_t x_0 + sigma_t eps; lambda_t = alpha_t^2 / sigma_t^2; fields x, sign x, D, sign D; S(k) = (v/N)<|phi_k|^2>; noise keys (seed, member, step, stream 2), initial state stream 3; see docs/output.md"
+        return r
     }
 
     static func gitRevision() -> String {

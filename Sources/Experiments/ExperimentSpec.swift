@@ -51,23 +51,7 @@ public struct ExperimentSpec: Sendable {
 
     /// Reads and validates a parameter file; `overrides` are `key=value` strings (TOML values).
     public static func load(file path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> ExperimentSpec {
-        let name = (path as NSString).lastPathComponent
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "the file is not readable UTF-8 text" : "no such file"
-            throw ParameterError(file: path, message: "cannot read the parameter file: \(reason)")
-        }
-        var root = try ParameterValue.parse(toml: text, file: path)
-        for o in overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw ParameterError(file: "--set", message: "'\(o)' is not of the form key=value")
-            }
-            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
-            try root.set(key.split(separator: ".").map(String.init), to: ParameterValue.parseOverride(value))
-        }
-        var spec = try ExperimentSpec(file: path, root: root, defaultName: (name as NSString).deletingPathExtension)
+        var spec = try ExperimentSpec(file: path, root: ParameterFile.load(path, overrides: overrides), defaultName: ParameterFile.defaultName(path))
         if let seed { spec.seed = seed }
         return spec
     }

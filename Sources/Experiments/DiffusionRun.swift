@@ -1,0 +1,104 @@
+import Analysis
+import Diffusion
+import Foundation
+import Lattice
+
+/// The observables of a reverse-diffusion ensemble at its observation times, for the four
+/// fields of each member: x_t, sign x_t, D(x_t) and sign D(x_t).
+public struct DiffusionResult: Sendable {
+    public static let fieldNames = ["x", "sign_x", "D", "sign_D"]
+
+    public let prepared: PreparedDiffusion
+    /// Observed grid indices, their times and noise levels.
+    public let indices: [Int]
+    public let levels: [NoiseLevel]
+    /// summaries[time][field], fields in ``fieldNames`` order.
+    public let summaries: [[FieldObservables.Summary]]
+    public let shellWaveNumber: [Double]
+    public let shellLabel: [Int]
+    public let shellModes: [Double]
+    public let distance: [Double]
+    /// Member 0's x_t and D(x_t) at the snapshot times.
+    public let snapshotLevels: [NoiseLevel]
+    public let snapshots: [[Double]]
+    public let denoisedSnapshots: [[Double]]
+    /// The final posterior means D(x_{t_end}) of the first ``storedSamples`` members.
+    public let samples: [[Double]]
+    public let wallSeconds: Double
+
+    public static let storedSamples = 256
+
+    public var spec: DiffusionSpec { prepared.spec }
+    public var times: [Double] { levels.map(\.time) }
+}
+
+/// Runs the ensemble of a reverse-diffusion experiment.
+public enum DiffusionRun {
+    /// Grid indices to observe: `count` evenly spaced indices of the grid (log-spaced times on
+    /// the default log grid), the snapshot times' nearest grid points, and the final index.
+    static func observationIndices(_ spec: DiffusionSpec, times: [Double]) -> (all: [Int], snapshots: [Int]) {
+        let n = times.count - 1, count = spec.observationCount
+        let even = count == 1 ? [n] : (0..<count).map { Int((Double($0) * Double(n) / Double(count - 1)).rounded()) }
+        let snaps = spec.snapshots.map { t in times.indices.min { abs(log(times[$0] / t)) < abs(log(times[$1] / t)) }! }
+        return (Array(Set(even + snaps + [n])).sorted(), Array(Set(snaps)).sorted())
+    }
+
+    public static func run(_ prepared: PreparedDiffusion, progress: Progress? = nil) -> DiffusionResult {
+        let started = Date(), spec = prepared.spec, sampler = prepared.sampler, lattice = spec.lattice
+        let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
+        let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner))
+        let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
+        progress?.start(totalSteps: spec.members * sampler.steps)
+
+        struct Record: Sendable {
+            var samples: [[FieldObservables.Sample]] = []
+            var snapshots: [[Double]] = []
+            var denoised: [[Double]] = []
+            var final: [Double] = []
+        }
+        let records = Ensemble.map(members: spec.members, threads: threads) { member -> Record in
+            let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
+            var rec = Record()
+            let final = sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { i, _, x, d in
+                var row: [FieldObservables.Sample] = []
+                for field in [x, d] {
+                    row.append(observables.measure(field, spectrum: spectrum, scratch: scratch, work: work))
+                    for j in 0..<field.count { sign[j] = field[j] > 0 ? 1 : (field[j] < 0 ? -1 : 0) }
+                    row.append(observables.measure(sign, spectrum: spectrum, scratch: scratch, work: work))
+                }
+                rec.samples.append([row[0], row[1], row[2], row[3]])
+                if member == 0 && snapshotIndices.contains(i) {
+                    rec.snapshots.append(x.array)
+                    rec.denoised.append(d.array)
+                }
+                if i > 0 { progress?.advance(by: i - (indices.last { $0 < i } ?? 0)) }
+            }
+            if member < DiffusionResult.storedSamples { rec.final = final.array }
+            return rec
+        }
+        progress?.finish()
+
+        let summaries = indices.indices.map { j in
+            (0..<4).map { f in observables.summarize(records.map { $0.samples[j][f] }, temperature: 0) }
+        }
+        let sf = observables.structureFactor
+        return DiffusionResult(
+            prepared: prepared, indices: indices, levels: indices.map { spec.schedule.level(at: sampler.times[$0]) },
+            summaries: summaries, shellWaveNumber: sf.waveNumber, shellLabel: sf.shellLabel, shellModes: sf.modeCount,
+            distance: observables.distance,
+            snapshotLevels: snapshotIndices.map { spec.schedule.level(at: sampler.times[$0]) },
+            snapshots: records[0].snapshots, denoisedSnapshots: records[0].denoised,
+            samples: records.prefix(DiffusionResult.storedSamples).map(\.final),
+            wallSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Fraction of sites whose value has the sign of the sum over its P×P (P per axis) window:
+    /// Kamb–Ganguli's local-consistency test for the ±1 patch model.
+    public static func locallyConsistentFraction(_ field: [Double], lattice: Lattice, patch p: Int) -> Double {
+        let model = try! BinaryPatchDenoiser(lattice: lattice, patch: .fixed(p))
+        let x = RealField(lattice) { field[$0] }, h = RealField(lattice)
+        model.localField(x, time: 1, into: h, workspace: DenoiserWorkspace(lattice))
+        let good = (0..<x.count).filter { (h[$0] > 0) == (x[$0] > 0) }.count
+        return Double(good) / Double(x.count)
+    }
+}

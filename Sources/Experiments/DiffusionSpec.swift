@@ -1,0 +1,300 @@
+import Diffusion
+import Foundation
+import Lattice
+
+/// A reverse-diffusion experiment (run.kind = "reverse-diffusion"), as read from a parameter
+/// file after defaults and `--set` overrides. `docs/parameters.md` is the reference.
+public struct DiffusionSpec: Sendable {
+    public enum Model: Sendable, Equatable {
+        case binaryPatch(PatchSchedule)
+        case gaussianField(PowerSpectrum)
+        case twoPoint(amplitude: Double)
+        case ideal
+        case equivariantIdeal
+
+        var name: String {
+            switch self {
+            case .binaryPatch: "binary-patch"
+            case .gaussianField: "gaussian-field"
+            case .twoPoint: "two-point"
+            case .ideal: "ideal"
+            case .equivariantIdeal: "equivariant-ideal"
+            }
+        }
+        var needsData: Bool { self == .ideal || self == .equivariantIdeal }
+    }
+
+    public enum DataSource: Sendable, Equatable {
+        case file(images: String, labels: String?)
+        case twoUniform
+        case randomBinary(count: Int)
+        case stripes(wavelength: Int)
+        case checkerboards(wavelength: Int)
+        case gaussianFields(count: Int, spectrum: PowerSpectrum)
+    }
+
+    public struct Guidance: Sendable, Equatable {
+        public var label: Int
+        public var weight: GuidanceSchedule
+    }
+
+    public var file: String
+    public var name: String
+    public var seed: UInt64
+    public var members: Int
+    public var threads: Int
+    public var planner: PlannerEffort
+    public var lattice: Lattice
+    /// False when lattice.shape is left to the training images.
+    public var latticeGiven: Bool
+    public var schedule: NoiseSchedule
+    public var model: Model
+    /// Class the training set is restricted to (a conditional model), if any.
+    public var modelLabel: Int?
+    public var data: DataSource?
+    /// Affine map of the data to [−1, 1] (file data only).
+    public var normalise: Bool
+    /// Use only the first `dataLimit` images.
+    public var dataLimit: Int?
+    public var guidance: Guidance?
+    public var method: SamplerMethod
+    public var tStart: Double
+    public var tEnd: Double
+    public var steps: Int
+    public var grid: TimeGrid
+    public var observationCount: Int
+    public var snapshots: [Double]
+
+    public static func load(file path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> DiffusionSpec {
+        var spec = try DiffusionSpec(file: path, root: ParameterFile.load(path, overrides: overrides), defaultName: ParameterFile.defaultName(path))
+        if let seed { spec.seed = seed }
+        return spec
+    }
+
+    /// Default time range per schedule: where the dynamics lives (λ from ~10⁻⁵ to ~10³).
+    static func defaultRange(_ s: NoiseSchedule) -> (Double, Double) {
+        switch s {
+        case .vp: (12, 1e-3)
+        case .ou: (6, 5e-4)
+        case .ddpm, .cosine: (1, 1e-3)
+        case .ve: (80, 2e-3)
+        }
+    }
+
+    init(file: String, root: ParameterValue, defaultName: String) throws {
+        self.file = file
+        _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
+                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe"])
+        let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
+        name = try run.string("name", default: defaultName, oneOf: [])
+        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
+        seed = UInt64(try run.int("seed", default: 1, { $0 >= 0 }, expected: "a non-negative integer"))
+        members = try run.int("members", default: 16, { $0 >= 1 }, expected: "a positive integer")
+        threads = try run.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
+        planner = PlannerEffort(rawValue: try run.string("planner", default: "estimate", oneOf: ["estimate", "measure"]))!
+
+        let sch = try ParameterSection(file: file, root: root, path: "schedule", allowed: ["type", "beta_min", "beta_max"])
+        let scheduleName = try sch.string("type", default: "vp", oneOf: ["vp", "ou", "ddpm", "cosine", "ve"])
+        switch scheduleName {
+        case "ou": schedule = .ou
+        case "ddpm":
+            let lo = try sch.double("beta_min", default: 0.1, { $0 > 0 }, expected: "a positive rate")
+            let hi = try sch.double("beta_max", default: 20, { $0 >= lo }, expected: "a rate ≥ schedule.beta_min = \(lo)")
+            schedule = .ddpm(betaMin: lo, betaMax: hi)
+        case "cosine": schedule = .cosine
+        case "ve": schedule = .ve
+        default: schedule = .vp
+        }
+        if scheduleName != "ddpm", let k = ["beta_min", "beta_max"].first(where: sch.has) {
+            throw ParameterError(file: file, message: "schedule.\(k) is a ddpm key; schedule.type is \"\(scheduleName)\"")
+        }
+
+        let mod = try ParameterSection(file: file, root: root, path: "model",
+                                       allowed: ["type", "patch", "spectrum", "amplitude", "correlation_length", "exponent", "class"])
+        let modelName = try mod.string("type", oneOf: ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal"])
+        let keysOf: [String: [String]] = ["binary-patch": ["patch"], "gaussian-field": ["spectrum", "amplitude", "correlation_length", "exponent"],
+                                          "two-point": ["amplitude"], "ideal": ["class"], "equivariant-ideal": ["class"]]
+        for k in ["patch", "spectrum", "amplitude", "correlation_length", "exponent", "class"] where mod.has(k) && !keysOf[modelName]!.contains(k) {
+            throw ParameterError(file: file, message: "model.\(k) does not apply to model.type = \"\(modelName)\"")
+        }
+        switch modelName {
+        case "binary-patch": model = .binaryPatch(try DiffusionSpec.patchSchedule(mod))
+        case "gaussian-field": model = .gaussianField(try DiffusionSpec.spectrum(mod))
+        case "two-point": model = .twoPoint(amplitude: try mod.double("amplitude", default: 1, { $0 > 0 }, expected: "a positive number"))
+        case "ideal": model = .ideal
+        default: model = .equivariantIdeal
+        }
+        modelLabel = mod.has("class") ? try mod.int("class", { $0 >= 0 }, expected: "a non-negative class label") : nil
+
+        let dat = try ParameterSection(file: file, root: root, path: "data",
+                                       allowed: ["source", "file", "labels", "normalise", "limit", "count", "wavelength", "spectrum", "amplitude", "correlation_length", "exponent"])
+        if model.needsData {
+            let source = try dat.string("source", oneOf: ["file", "two-uniform", "random-binary", "stripes", "checkerboard", "gaussian-field"])
+            let dir = (file as NSString).deletingLastPathComponent
+            func resolve(_ p: String) -> String { p.hasPrefix("/") || dir.isEmpty ? p : (dir as NSString).appendingPathComponent(p) }
+            let count = { try dat.int("count", default: 16, { $0 >= 1 }, expected: "a positive number of images") }
+            let wavelength = { try dat.int("wavelength", { $0 >= 2 }, expected: "an integer period ≥ 2 sites") }
+            switch source {
+            case "file":
+                data = .file(images: resolve(try dat.string("file", oneOf: [])), labels: dat.has("labels") ? resolve(try dat.string("labels", oneOf: [])) : nil)
+            case "two-uniform": data = .twoUniform
+            case "random-binary": data = .randomBinary(count: try count())
+            case "stripes": data = .stripes(wavelength: try wavelength())
+            case "checkerboard": data = .checkerboards(wavelength: try wavelength())
+            default: data = .gaussianFields(count: try count(), spectrum: try DiffusionSpec.spectrum(dat))
+            }
+            normalise = try dat.value("normalise", default: source == "file", expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
+            dataLimit = dat.has("limit") ? try dat.int("limit", { $0 >= 1 }, expected: "a positive number of images") : nil
+        } else {
+            guard !root.hasTable("data") else { throw ParameterError(file: file, message: "[data] applies only to model.type = \"ideal\" or \"equivariant-ideal\"") }
+            data = nil
+            normalise = false
+            dataLimit = nil
+        }
+
+        let lat = try ParameterSection(file: file, root: root, path: "lattice", allowed: ["shape", "box"])
+        latticeGiven = lat.has("shape") || !model.needsData
+        if !latticeGiven {
+            lattice = try Lattice(shape: [1])  // replaced by the images' shape in prepare()
+        } else {
+            let shape = try lat.ints("shape", count: 1...3, { $0 >= 1 }, expected: "an array of 1 to 3 positive integers, e.g. [80, 80]")
+            let box = try lat.doubles("box", default: shape.map(Double.init), count: shape.count...shape.count, { $0 > 0 },
+                                      expected: "an array of \(shape.count) positive box lengths, one per axis of lattice.shape")
+            lattice = try Lattice(shape: shape, boxLength: box)
+        }
+
+        let gui = try ParameterSection(file: file, root: root, path: "guidance", allowed: ["class", "weight", "pulse", "table"])
+        if root.hasTable("guidance") {
+            guard model.needsData else { throw ParameterError(file: file, message: "[guidance] needs a class-conditional model: model.type = \"ideal\" or \"equivariant-ideal\" with labelled data") }
+            guard modelLabel == nil else { throw ParameterError(file: file, message: "model.class and [guidance] exclude each other: guidance sets the class") }
+            let label = try gui.int("class", { $0 >= 0 }, expected: "a non-negative class label")
+            let given = ["weight", "pulse", "table"].filter(gui.has)
+            guard given.count == 1 else { throw ParameterError(file: file, message: "[guidance] needs exactly one of weight, pulse, table (found \(given.isEmpty ? "none" : given.joined(separator: ", ")))") }
+            let w: GuidanceSchedule
+            switch given[0] {
+            case "weight": w = .constant(try gui.double("weight"))
+            case "pulse":
+                let p = try ParameterSection(file: file, root: root, path: "guidance.pulse", allowed: ["center", "width", "strength", "base"])
+                w = .pulse(center: try p.double("center", { $0 > 0 }, expected: "a positive time"),
+                           width: try p.double("width", { $0 > 0 }, expected: "a positive width in units of log t"),
+                           strength: try p.double("strength"), base: try p.double("base", default: 0))
+            default:
+                let rows = try gui.value("table", default: nil, expected: "an array of at least two [t, w] pairs with t > 0") { v -> [GuidanceSchedule.GuidanceEntry]? in
+                    guard case .array(let a) = v, a.count >= 2 else { return nil }
+                    let e = a.compactMap { row -> GuidanceSchedule.GuidanceEntry? in
+                        guard case .array(let pair) = row, pair.count == 2, let t = ParameterSection.number(pair[0]), let w = ParameterSection.number(pair[1]), t > 0 else { return nil }
+                        return .init(time: t, weight: w)
+                    }
+                    return e.count == a.count ? e : nil
+                }
+                w = .table(rows)
+            }
+            guidance = Guidance(label: label, weight: w)
+        } else {
+            guidance = nil
+        }
+
+        let smp = try ParameterSection(file: file, root: root, path: "sampler", allowed: ["method", "t_start", "t_end", "steps", "grid", "rho"])
+        method = SamplerMethod(rawValue: try smp.string("method", default: SamplerMethod.reverseSDEExponential.rawValue, oneOf: SamplerMethod.allCases.map(\.rawValue)))!
+        let (t0, t1) = DiffusionSpec.defaultRange(schedule), domain = schedule.domain
+        let start = try smp.double("t_start", default: t0, { domain.contains($0) }, expected: "a time in (0, \(domain.upperBound)] for schedule \"\(schedule.name)\"")
+        let end = try smp.double("t_end", default: t1, { $0 > 0 && $0 < start }, expected: "a positive time below sampler.t_start = \(start)")
+        (tStart, tEnd) = (start, end)
+        steps = try smp.int("steps", default: 400, { $0 >= 1 }, expected: "a positive number of steps")
+        switch try smp.string("grid", default: "log", oneOf: ["log", "uniform", "edm"]) {
+        case "uniform": grid = .uniform
+        case "edm": grid = .edm(rho: try smp.double("rho", default: 7, { $0 > 0 }, expected: "a positive number"))
+        default: grid = .logUniform
+        }
+        if grid.name != "edm", smp.has("rho") { throw ParameterError(file: file, message: "sampler.rho applies only to sampler.grid = \"edm\"") }
+
+        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots"])
+        observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
+        snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= end && $0 <= start },
+                                    expected: "an array of up to 16 times within [sampler.t_end, sampler.t_start] = [\(end), \(start)]")
+    }
+
+    static func patchSchedule(_ mod: ParameterSection) throws -> PatchSchedule {
+        try mod.value("patch", default: nil, expected: "an odd patch size, or an array of [t, P] pairs (P odd)") { v -> PatchSchedule? in
+            switch v {
+            case .int(let p): return p >= 1 && p % 2 == 1 ? .fixed(p) : nil
+            case .array(let rows):
+                let e = rows.compactMap { row -> (time: Double, size: Int)? in
+                    guard case .array(let pair) = row, pair.count == 2, let t = ParameterSection.number(pair[0]), case .int(let p) = pair[1],
+                          t > 0, p >= 1, p % 2 == 1 else { return nil }
+                    return (t, p)
+                }
+                return e.count == rows.count && !e.isEmpty ? .table(e) : nil
+            default: return nil
+            }
+        }
+    }
+
+    static func spectrum(_ s: ParameterSection) throws -> PowerSpectrum {
+        let amplitude = try s.double("amplitude", default: 1, { $0 > 0 }, expected: "a positive number")
+        switch try s.string("spectrum", default: "ornstein-zernike", oneOf: ["ornstein-zernike", "power-law", "flat"]) {
+        case "flat": return .flat(amplitude: amplitude)
+        case "power-law": return .powerLaw(amplitude: amplitude, exponent: try s.double("exponent", { $0 >= 0 }, expected: "a non-negative exponent"))
+        default: return .ornsteinZernike(amplitude: amplitude, correlationLength: try s.double("correlation_length", { $0 > 0 }, expected: "a positive length"))
+        }
+    }
+}
+
+extension DiffusionSpec {
+    /// Every parameter after defaults and overrides, in the parameter-file layout.
+    public var effectiveParameters: ParameterValue {
+        func num(_ x: Double) -> ParameterValue { .double(x) }
+        var scheduleTable: [String: ParameterValue] = ["type": .string(schedule.name)]
+        if case .ddpm(let lo, let hi) = schedule { scheduleTable["beta_min"] = num(lo); scheduleTable["beta_max"] = num(hi) }
+        var modelTable: [String: ParameterValue] = ["type": .string(model.name)]
+        func put(_ s: PowerSpectrum, into t: inout [String: ParameterValue]) {
+            switch s {
+            case .flat(let a): t["spectrum"] = .string("flat"); t["amplitude"] = num(a)
+            case .ornsteinZernike(let a, let xi): t["spectrum"] = .string("ornstein-zernike"); t["amplitude"] = num(a); t["correlation_length"] = num(xi)
+            case .powerLaw(let a, let g): t["spectrum"] = .string("power-law"); t["amplitude"] = num(a); t["exponent"] = num(g)
+            }
+        }
+        switch model {
+        case .binaryPatch(.fixed(let p)): modelTable["patch"] = .int(p)
+        case .binaryPatch(.piecewise(let e)): modelTable["patch"] = .array(e.map { .array([num($0.time), .int($0.size)]) })
+        case .gaussianField(let s): put(s, into: &modelTable)
+        case .twoPoint(let a): modelTable["amplitude"] = num(a)
+        case .ideal, .equivariantIdeal: if let c = modelLabel { modelTable["class"] = .int(c) }
+        }
+        var tree: [String: ParameterValue] = [
+            "run": .table(["name": .string(name), "kind": .string("reverse-diffusion"), "seed": .int(Int(seed)), "members": .int(members),
+                           "threads": .int(threads), "planner": .string(planner.rawValue)]),
+            "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
+            "schedule": .table(scheduleTable),
+            "model": .table(modelTable),
+            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num))]),
+        ]
+        var samplerTable: [String: ParameterValue] = ["method": .string(method.rawValue), "t_start": num(tStart), "t_end": num(tEnd),
+                                                      "steps": .int(steps), "grid": .string(grid.name)]
+        if case .edm(let rho) = grid { samplerTable["rho"] = num(rho) }
+        tree["sampler"] = .table(samplerTable)
+        if let data {
+            var d: [String: ParameterValue] = ["normalise": .bool(normalise)]
+            if let dataLimit { d["limit"] = .int(dataLimit) }
+            switch data {
+            case .file(let images, let labels): d["source"] = .string("file"); d["file"] = .string(images); if let labels { d["labels"] = .string(labels) }
+            case .twoUniform: d["source"] = .string("two-uniform")
+            case .randomBinary(let n): d["source"] = .string("random-binary"); d["count"] = .int(n)
+            case .stripes(let w): d["source"] = .string("stripes"); d["wavelength"] = .int(w)
+            case .checkerboards(let w): d["source"] = .string("checkerboard"); d["wavelength"] = .int(w)
+            case .gaussianFields(let n, let s): d["source"] = .string("gaussian-field"); d["count"] = .int(n); put(s, into: &d)
+            }
+            tree["data"] = .table(d)
+        }
+        if let g = guidance {
+            var t: [String: ParameterValue] = ["class": .int(g.label)]
+            switch g.weight {
+            case .constant(let w): t["weight"] = num(w)
+            case .pulse(let c, let w, let s, let b): t["pulse"] = .table(["center": num(c), "width": num(w), "strength": num(s), "base": num(b)])
+            case .table(let e): t["table"] = .array(e.map { .array([num($0.time), num($0.weight)]) })
+            }
+            tree["guidance"] = .table(t)
+        }
+        return .table(tree)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Reading a parameter file: TOML text, then `--set key=value` overrides, as one value tree.
+enum ParameterFile {
+    /// Every `run.kind`; quench and kibble-zurek are ``ExperimentSpec``s, reverse-diffusion a
+    /// ``DiffusionSpec``.
+    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion"]
+
+    static func load(_ path: String, overrides: [String]) throws -> ParameterValue {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "the file is not readable UTF-8 text" : "no such file"
+            throw ParameterError(file: path, message: "cannot read the parameter file: \(reason)")
+        }
+        var root = try ParameterValue.parse(toml: text, file: path)
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw ParameterError(file: "--set", message: "'\(o)' is not of the form key=value")
+            }
+            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            try root.set(key.split(separator: ".").map(String.init), to: ParameterValue.parseOverride(value))
+        }
+        return root
+    }
+
+    /// The run name when run.name is absent: the file name without its extension.
+    static func defaultName(_ path: String) -> String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// run.kind, validated (default "quench").
+    static func kind(_ root: ParameterValue, file: String) throws -> String {
+        guard case .table(let t) = root, case .table(let run)? = t["run"], let k = run["kind"] else { return "quench" }
+        guard case .string(let s) = k, kinds.contains(s) else {
+            throw ParameterError(file: file, key: "run.kind", value: k, expected: "one of " + kinds.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        return s
+    }
+}
