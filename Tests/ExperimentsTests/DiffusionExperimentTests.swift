@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+let diffusionParameters = """
+[run]
+name = "bp"
+kind = "reverse-diffusion"
+members = 3
+[lattice]
+shape = [16, 16]
+[model]
+type = "binary-patch"
+patch = 3
+[sampler]
+t_start = 8.0
+t_end = 0.01
+steps = 40
+[observe]
+count = 6
+snapshots = [1.0, 0.01]
+"""
+
+/// A .npy file with the given header fields and raw payload.
+func npyFile(descr: String, shape: String, payload: [UInt8], fortran: Bool = false) -> Data {
+    var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+    header += String(repeating: " ", count: (64 - (11 + header.utf8.count) % 64) % 64) + "\n"
+    var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)])
+    d.append(contentsOf: Array(header.utf8))
+    d.append(contentsOf: payload)
+    return d
+}
+
+func float32Bytes(_ x: [Float]) -> [UInt8] { x.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } } }
+
+/// Pixel values of the five test images, in 0…16.
+let imageValues: [Double] = (0..<(5 * 36)).map { (i: Int) -> Double in Double((i * 7 + (i / 36) * 5) % 17) }
+
+/// The same mapped to [−1, 1]: x/8 − 1.
+let mappedImages: [Double] = imageValues.map { $0 * 2 / 16 - 1 }
+
+/// Max-norm distance of a sample to image n.
+func distance(_ s: [Double], toImage n: Int) -> Double {
+    var d = 0.0
+    for i in 0..<36 { d = max(d, abs(s[i] - mappedImages[n * 36 + i])) }
+    return d
+}
+
+/// Five 6×6 images in 0…16 (like the digits) with labels 0, 1, 0, 1, 2.
+func writeImages(to dir: URL) throws {
+    let images = imageValues.map(Float.init)
+    try npyFile(descr: "<f4", shape: "(5, 6, 6)", payload: float32Bytes(images)).write(to: dir.appendingPathComponent("images.npy"))
+    try npyFile(descr: "|u1", shape: "(5,)", payload: [0, 1, 0, 1, 2]).write(to: dir.appendingPathComponent("labels.npy"))
+}
+
+let idealParameters = """
+[run]
+name = "ideal"
+kind = "reverse-diffusion"
+members = 4
+[model]
+type = "ideal"
+[data]
+source = "file"
+file = "images.npy"
+labels = "labels.npy"
+[sampler]
+method = "pf-ode-heun"
+steps = 60
+[observe]
+count = 4
+"""
+
+@Test func npyReaderReadsWhatTheWriterWritesAndFloat32() throws {
+    let back = try NPY.decode(NPY.encode([1.5, -2, 3, 4, 5, 6], shape: [3, 2]), file: "x.npy")
+    #expect(back == NPY.Decoded(shape: [3, 2], values: [1.5, -2, 3, 4, 5, 6]))
+    let f = try NPY.decode(npyFile(descr: "<f4", shape: "(2,)", payload: float32Bytes([0.25, -8])), file: "f.npy")
+    #expect(f.values == [0.25, -8] && f.shape == [2])
+    let u = try NPY.decode(npyFile(descr: "|u1", shape: "(3,)", payload: [0, 9, 255]), file: "u.npy")
+    #expect(u.values == [0, 9, 255])
+}
+
+@Test func reverseDiffusionRunWritesEveryArrayWithItsShapeAndIsThreadIndependent() throws {
+    let file = try writeTiny(diffusionParameters), dir = (file as NSString).deletingLastPathComponent
+    func run(_ overrides: [String], _ name: String) throws -> URL {
+        try Experiment.run(file: file, out: dir + "/" + name, overrides: overrides, progress: false)
+    }
+    let one = try run(["run.threads=1"], "one"), two = try run(["run.threads=2"], "two")
+    func array(_ folder: URL, _ f: String) throws -> NPY.Decoded { try NPY.decode(Data(contentsOf: folder.appendingPathComponent(f)), file: f) }
+    let t = try array(one, "t.npy").shape[0]
+    #expect(t == 7)  // grid indices 0, 8, …, 40, and 12 (t = 1.03, the grid point nearest the snapshot t = 1)
+    let k = try array(one, "k.npy").shape[0], r = try array(one, "r.npy").shape[0]
+    #expect(try array(one, "xi.npy").shape == [t, 4, 3])
+    #expect(try array(one, "structure_factor.npy").shape == [t, 4, k])
+    #expect(try array(one, "correlation.npy").shape == [t, 4, r])
+    #expect(try array(one, "snapshots.npy").shape == [2, 16, 16])
+    #expect(try array(one, "samples.npy").shape == [3, 16, 16])
+    let lambda = try array(one, "log_lambda.npy").values, times = try array(one, "t.npy").values
+    for (tt, l) in zip(times, lambda) { #expect(abs(l - log(exp(-tt) / -expm1(-tt))) < 1e-12) }
+    for f in ["xi.npy", "structure_factor.npy", "correlation.npy", "snapshots.npy", "samples.npy", "timeseries.csv"] {
+        #expect(try Data(contentsOf: one.appendingPathComponent(f)) == Data(contentsOf: two.appendingPathComponent(f)), "\(f) differs across thread counts")
+    }
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: one.appendingPathComponent("summary.json"))) as! [String: Any]
+    #expect((summary["locally_consistent_fraction"] as? Double ?? 0) > 0.5)
+    // The echoed parameters reproduce the run bit for bit; another seed differs.
+    let again = try Experiment.run(file: one.appendingPathComponent("parameters.toml").path, out: dir + "/again", progress: false)
+    #expect(try Data(contentsOf: one.appendingPathComponent("samples.npy")) == Data(contentsOf: again.appendingPathComponent("samples.npy")))
+    let other = try Experiment.run(file: file, out: dir + "/other", seed: 9, progress: false)
+    #expect(try Data(contentsOf: one.appendingPathComponent("samples.npy")) != Data(contentsOf: other.appendingPathComponent("samples.npy")))
+}
+
+@Test func trainingImagesFromFilesAreMappedToTheUnitIntervalAndMemorised() throws {
+    let file = try writeTiny(idealParameters), dir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent)
+    try writeImages(to: dir)
+    let out = try Experiment.run(file: file, out: dir.appendingPathComponent("out").path, progress: false)
+    let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
+    let data = run["data"] as! [String: Any], map = data["affine_map"] as! [String: Any]
+    #expect(data["images"] as? Int == 5 && data["image_shape"] as? [Int] == [6, 6] && data["labels"] as? [Int] == [0, 1, 2])
+    #expect(map["scale"] as? Double == 2.0 / 16 && map["offset"] as? Double == -1)
+    #expect(run["lattice_shape"] as? [Int] == [6, 6])
+    // Every ODE sample of the ideal score is a (mapped) training image.
+    let samples = try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "samples.npy")
+    for m in 0..<4 {
+        let s = Array(samples.values[(m * 36)..<((m + 1) * 36)])
+        #expect((0..<5).map { distance(s, toImage: $0) }.min()! < 1e-3)
+    }
+    // Class-conditional: only images of class 1 (numbers 1 and 3).
+    let cond = try Experiment.run(file: file, out: dir.appendingPathComponent("cond").path, overrides: ["model.class=1"], progress: false)
+    let cs = try NPY.decode(Data(contentsOf: cond.appendingPathComponent("samples.npy")), file: "samples.npy")
+    for m in 0..<4 {
+        let s = Array(cs.values[(m * 36)..<((m + 1) * 36)])
+        #expect(min(distance(s, toImage: 1), distance(s, toImage: 3)) < 1e-3)
+    }
+    // Guidance with w = 1 everywhere is the conditional model, bit for bit.
+    let guided = try Experiment.run(file: file, out: dir.appendingPathComponent("guided").path,
+                                    overrides: ["guidance.class=1", "guidance.weight=1.0"], progress: false)
+    #expect(try Data(contentsOf: guided.appendingPathComponent("samples.npy")) == Data(contentsOf: cond.appendingPathComponent("samples.npy")))
+}
+
+struct BadDiffusionInput: CustomTestStringConvertible, Sendable {
+    let name: String
+    let base: String
+    let replace: (String, String)?
+    let overrides: [String]
+    /// Writes the data files the case needs (into the run's folder).
+    let data: @Sendable (URL) throws -> Void
+    let expected: [String]
+    var testDescription: String { name }
+
+    init(_ name: String, base: String = diffusionParameters, replace: (String, String)? = nil, overrides: [String] = [],
+         data: @escaping @Sendable (URL) throws -> Void = { _ in }, expected: [String]) {
+        self.name = name; self.base = base; self.replace = replace; self.overrides = overrides; self.data = data; self.expected = expected
+    }
+}
+
+let labels: @Sendable (URL) throws -> Void = { dir in
+    try npyFile(descr: "|u1", shape: "(5,)", payload: [0, 1, 0, 1, 2]).write(to: dir.appendingPathComponent("labels.npy"))
+}
+
+let badDiffusionInputs: [BadDiffusionInput] = [
+    .init("bad kind", overrides: ["run.kind=\"reverse\""], expected: ["run.kind = \"reverse\"", "\"reverse-diffusion\""]),
+    .init("unknown sampler key", overrides: ["sampler.step=10"], expected: ["unknown key 'sampler.step'", "grid, method, rho, steps, t_end, t_start"]),
+    .init("even patch", overrides: ["model.patch=4"], expected: ["model.patch = 4", "an odd patch size"]),
+    .init("patch larger than the lattice", overrides: ["model.patch=17"], expected: ["model.patch", "at most the lattice size 16"]),
+    .init("t_end above t_start", overrides: ["sampler.t_end=9.0"], expected: ["sampler.t_end = 9.0", "below sampler.t_start = 8.0"]),
+    .init("t_start outside the cosine domain", overrides: ["schedule.type=\"cosine\""], expected: ["sampler.t_start = 8.0", "(0, 1.0] for schedule \"cosine\""]),
+    .init("bad method", overrides: ["sampler.method=\"rk4\""], expected: ["sampler.method = \"rk4\"", "\"pf-ode-heun\""]),
+    .init("rho without edm", overrides: ["sampler.rho=7"], expected: ["sampler.rho applies only to sampler.grid = \"edm\""]),
+    .init("ddpm key on vp", overrides: ["schedule.beta_max=10"], expected: ["schedule.beta_max is a ddpm key"]),
+    .init("key of another model", overrides: ["model.amplitude=2"], expected: ["model.amplitude does not apply to model.type = \"binary-patch\""]),
+    .init("data for a data-free model", overrides: ["data.source=\"stripes\""], expected: ["[data] applies only to"]),
+    .init("snapshot outside the path", overrides: ["observe.snapshots=[20.0]"], expected: ["observe.snapshots = [20.0]", "within [sampler.t_end, sampler.t_start]"]),
+    .init("missing data file", base: idealParameters, data: labels, expected: ["images.npy: no such data file"]),
+    .init("wrong dtype", base: idealParameters, data: { dir in
+        try npyFile(descr: "<c16", shape: "(1, 2, 2)", payload: [UInt8](repeating: 0, count: 64)).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["images.npy: not a readable .npy array: dtype '<c16'", "<f4"]),
+    .init("wrong shape", base: idealParameters, data: { dir in
+        try npyFile(descr: "<f4", shape: "(5, 36)", payload: float32Bytes([Float](repeating: 1, count: 180))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["images.npy: images of shape [5, 36]", "(N, H, W) or (N, H, W, C)"]),
+    .init("truncated data", base: idealParameters, data: { dir in
+        try npyFile(descr: "<f4", shape: "(5, 6, 6)", payload: float32Bytes([Float](repeating: 1, count: 170))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["images.npy: not a readable .npy array", "promises 180 × 4 bytes", "has 680"]),
+    .init("Fortran order", base: idealParameters, data: { dir in
+        try npyFile(descr: "<f4", shape: "(5, 6, 6)", payload: float32Bytes([Float](repeating: 1, count: 180)), fortran: true).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["Fortran order"]),
+    .init("not an npy file", base: idealParameters, data: { dir in
+        try Data("hello".utf8).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["images.npy: not a readable .npy array: missing the \\x93NUMPY magic"]),
+    .init("labels of the wrong length", base: idealParameters, data: { dir in
+        try writeImages(to: dir)
+        try npyFile(descr: "|u1", shape: "(4,)", payload: [0, 1, 0, 1]).write(to: dir.appendingPathComponent("labels.npy"))
+    }, expected: ["labels.npy: labels of shape [4]", "expected (5,)"]),
+    .init("lattice that does not match the images", base: idealParameters, overrides: ["lattice.shape=[8, 8]"], data: writeImages,
+          expected: ["lattice.shape = [8, 8]", "the training images' shape [6, 6]"]),
+    .init("class not in the data", base: idealParameters, overrides: ["model.class=7"], data: writeImages,
+          expected: ["model.class = 7", "a label present in the data (0, 1, 2)"]),
+    .init("guidance with two weights", base: idealParameters, overrides: ["guidance.class=1", "guidance.weight=1.0", "guidance.table=[[0.1, 1.0], [1.0, 2.0]]"],
+          data: writeImages, expected: ["[guidance] needs exactly one of weight, pulse, table (found weight, table)"]),
+    .init("guidance and model.class", base: idealParameters, overrides: ["guidance.class=1", "guidance.weight=1.0", "model.class=0"],
+          data: writeImages, expected: ["model.class and [guidance] exclude each other"]),
+]
+
+@Test(arguments: badDiffusionInputs)
+func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionInput) throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var text = bad.base
+    if let (a, b) = bad.replace { text = text.replacingOccurrences(of: a, with: b) }
+    let file = dir.appendingPathComponent("bad.toml")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    try bad.data(dir)
+    let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+    let (code, stderr) = try runCLI(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"] + bad.overrides.flatMap { ["--set", $0] })
+    #expect(code == 2)
+    for e in bad.expected { #expect(stderr.contains(e), "stderr: \(stderr)") }
+    #expect(stderr.split(separator: "\n").count == 1, "one line: \(stderr)")
+    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == before, "nothing written")
+}
