@@ -206,3 +206,29 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
         #expect(other.run(member: 0, from: other.initialState(member: 0)).array != runs[0][0])
     }
 }
+
+@Test func deterministicSamplersConvergeAtTheirOrderOnTheExactGaussianFlow() throws {
+    // For Gaussian data the probability flow is exact per mode: x̂_t = x̂_T √((α_t²P + σ_t²)/(α_T²P + σ_T²)).
+    let l = try Lattice(shape: [16]), model = GaussianFieldDenoiser(lattice: l, spectrum: .ornsteinZernike(amplitude: 3, correlationLength: 2))
+    let (t0, t1) = (4.0, 0.05), start = NoiseSchedule.vp.level(at: t0), end = NoiseSchedule.vp.level(at: t1)
+    let x0 = randomField(l, seed: 8), transform = FourierTransform.plan(l)
+    let s = SpectralField(l), exact = RealField(l)
+    transform.forward(x0, into: s)
+    for q in 0..<s.count {
+        let p = model.power[q], g = ((end.alpha * end.alpha * p + end.variance) / (start.alpha * start.alpha * p + start.variance)).squareRoot() / 16
+        s[q] = (s[q].re * g, s[q].im * g)
+    }
+    transform.inverse(destroying: s, into: exact)
+    for (method, order) in [(SamplerMethod.probabilityFlowHeun, 2.0), (.ddim, 1.0)] {
+        let errors = [25, 50, 100].map { n -> Double in
+            let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: TimeGrid.logUniform.times(from: t0, to: t1, steps: n, schedule: .vp), seed: 1)
+            var last = 0.0
+            _ = sampler.run(member: 0, from: x0.copy(), observing: [n]) { _, _, x, _ in last = maxDifference(x, exact) }
+            return last
+        }
+        let observed = [log2(errors[0] / errors[1]), log2(errors[1] / errors[2])]
+        validation("\(method.rawValue) on the exact Gaussian flow: errors at 25, 50, 100 steps and observed order",
+                   String(format: "%.1e, %.1e, %.1e; %.2f, %.2f (expected %.0f)", errors[0], errors[1], errors[2], observed[0], observed[1], order))
+        #expect(abs(observed[1] - order) < 0.25)
+    }
+}
