@@ -1,4 +1,5 @@
 import Foundation
+import Diffusion
 import FieldTheory
 import Lattice
 
@@ -56,5 +57,54 @@ public enum Benchmark {
         let ts = median(stepTimes)
         return Row(n: n, stepsPerSecond: 1 / ts, stepMicroseconds: ts * 1e6, roundTripMicroseconds: median(fftTimes) * 1e6,
                    ratio: median(ratios), noiseNanoseconds: noise)
+    }
+}
+
+extension Benchmark {
+    public struct DiffusionRow: Sendable {
+        public let n: Int
+        public let members: Int
+        public let threads: Int
+        /// Member-steps per second with the whole ensemble on `threads` workers.
+        public let memberStepsPerSecond: Double
+        /// One member-step on one thread, and a bare FFT round trip of the same lattice.
+        public let stepMicroseconds: Double
+        public let roundTripMicroseconds: Double
+        public var ratio: Double { stepMicroseconds / roundTripMicroseconds }
+    }
+
+    /// Reverse-SDE (exponential integrator) steps of the binary patch model, P = 5, `vp`, on an
+    /// n×n lattice: the ensemble's throughput on `threads` workers, and the single-thread cost
+    /// of one step against a bare FFT round trip timed in alternation with it.
+    public static func measureReverseDiffusion(n: Int, members: Int, threads: Int, samples: Int = 5, sampleSeconds: Double = 0.5) throws -> DiffusionRow {
+        let lattice = try Lattice(shape: [n, n])
+        let model = try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(5))
+        func sampler(_ steps: Int) -> ReverseSampler {
+            ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential,
+                           times: TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: steps, schedule: .vp), seed: 1)
+        }
+        // Single-thread step cost against the round trip.
+        let t = FourierTransform.plan(lattice), x = RealField(lattice), s = SpectralField(lattice)
+        var a = now()
+        _ = sampler(20).run(member: 0, from: RealField(lattice))
+        let steps = max(10, Int(sampleSeconds / max((now() - a) / 20, 1e-9)))
+        let timed = sampler(steps)
+        var stepTimes: [Double] = [], fftTimes: [Double] = []
+        for _ in 0..<samples {
+            a = now()
+            _ = timed.run(member: 0, from: timed.initialState(member: 0))
+            stepTimes.append((now() - a) / Double(steps + 1))
+            a = now()
+            for _ in 0..<steps { t.forward(x, into: s); t.inverse(destroying: s, into: x) }
+            fftTimes.append((now() - a) / Double(steps))
+        }
+        // Ensemble throughput.
+        let perMember = max(10, steps / max(1, members / threads))
+        let ensemble = sampler(perMember)
+        a = now()
+        _ = Ensemble.map(members: members, threads: threads) { m in ensemble.run(member: m, from: ensemble.initialState(member: m)).count }
+        let wall = now() - a
+        return DiffusionRow(n: n, members: members, threads: threads, memberStepsPerSecond: Double(members * (perMember + 1)) / wall,
+                            stepMicroseconds: median(stepTimes) * 1e6, roundTripMicroseconds: median(fftTimes) * 1e6)
     }
 }

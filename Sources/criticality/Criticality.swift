@@ -69,7 +69,7 @@ extension PlannerEffort: ExpressibleByArgument {}
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stochastic model-A steps per second against a bare FFT round trip in the same process (build with -c release).")
+        abstract: "Model-A and reverse-diffusion steps per second against a bare FFT round trip in the same process (build with -c release).")
 
     @Option(parsing: .upToNextOption, help: "Lattice sizes N (N×N, double).")
     var sizes: [Int] = [128, 256, 512, 1024]
@@ -83,6 +83,9 @@ struct Bench: ParsableCommand {
     @Option(help: "FFTW threads per transform.")
     var fftThreads = 1
 
+    @Flag(inversion: .prefixedNo, help: "Also time reverse diffusion of the binary patch model (80² × 64 and 256² × 8 members).")
+    var diffusion = true
+
     func run() throws {
         print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
@@ -91,6 +94,14 @@ struct Bench: ParsableCommand {
             guard fftThreads >= 1 else { throw fail(ParameterError(file: "--fft-threads", message: "\(fftThreads): expected a positive integer")) }
             let r = try Benchmark.measure(n: n, samples: samples, planner: planner, fftThreads: fftThreads)
             print(String(format: "%6d %9.1f %9.1f %15.1f %17.2f %13.2f", r.n, r.stepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio, r.noiseNanoseconds))
+        }
+        guard diffusion else { return }
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        print("\nreverse diffusion: binary patch model P = 5, vp, reverse-sde-exponential (FFTW estimate, 1 FFT thread)")
+        print("       N   members   threads   member-steps/s   µs/step (1 thread)   µs/round trip   step/round trip")
+        for (n, members) in [(80, 64), (256, 8)] {
+            let r = try Benchmark.measureReverseDiffusion(n: n, members: members, threads: threads, samples: samples)
+            print(String(format: "%8d %9d %9d %16.0f %20.1f %15.1f %17.2f", r.n, r.members, r.threads, r.memberStepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio))
         }
     }
 }

@@ -81,3 +81,15 @@ func spectralWhiteNoiseIsTheTransformOfARealField(shape: [Int]) throws {
     let err = (0..<2 * s.count).map { abs(back.values[$0] / n - s.values[$0]) }.max()!
     #expect(err < 1e-12)
 }
+
+@Test func vectorTanhMatchesLibmInAbsoluteError() {
+    var worst = 0.0
+    let points = (0..<200_000).map { -25 + 50 * Double($0) / 200_000 } + [0, 1e-300, -1e-20, 1e-8, 0.3, 1e6, -1e300, .infinity, -.infinity]
+    for start in stride(from: 0, to: points.count, by: 8) {
+        let x = Double8((0..<8).map { start + $0 < points.count ? points[start + $0] : 0 })
+        let y = VectorMath.tanh(x)
+        for i in 0..<8 { worst = max(worst, abs(y[i] - tanh(x[i]))) }
+    }
+    validation("vector tanh against libm on [−25, 25] and extremes", String(format: "max absolute error %.1e", worst))
+    #expect(worst <= 4e-16)
+}
