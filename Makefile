@@ -20,6 +20,7 @@ build: fftw
 
 demo: build
 	$(BIN) run parameters/quickstart.toml
+	$(BIN) run parameters/binary-patch.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
 # trajectories, which unoptimised Swift runs 10–50× slower.

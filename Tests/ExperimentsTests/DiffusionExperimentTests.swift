@@ -216,3 +216,16 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     #expect(stderr.split(separator: "\n").count == 1, "one line: \(stderr)")
     #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == before, "nothing written")
 }
+
+@Test func multiChannelImagesLiveOnALatticeWithTheChannelsLast() throws {
+    let file = try writeTiny(idealParameters.replacingOccurrences(of: "labels = \"labels.npy\"\n", with: ""))
+    let dir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent)
+    let values = (0..<(3 * 4 * 4 * 2)).map { Float($0 % 5) }
+    try npyFile(descr: "<f4", shape: "(3, 4, 4, 2)", payload: float32Bytes(values)).write(to: dir.appendingPathComponent("images.npy"))
+    let out = try Experiment.run(file: file, out: dir.appendingPathComponent("out").path, progress: false)
+    let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
+    #expect(run["lattice_shape"] as? [Int] == [4, 4, 2])
+    #expect(try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "s").shape == [4, 4, 4, 2])
+    let (code, stderr) = try runCLI(["run", file, "--out", dir.appendingPathComponent("es").path, "--quiet", "--set", "model.type=\"equivariant-ideal\""])
+    #expect(code == 2 && stderr.contains("multi-channel images need \"ideal\""))
+}

@@ -77,6 +77,11 @@ public struct SVGPlot {
             if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
         }
         out += "</g>\n"
+        // The legend sits on a translucent panel so that curves beneath it stay visible.
+        let legendWidth = 48 + 7 * Double(series.map(\.label.count).max() ?? 0)
+        if !series.isEmpty {
+            out += "<rect x=\"\(f(left + 4))\" y=\"\(f(top + 2))\" width=\"\(f(legendWidth))\" height=\"\(f(16 * Double(series.count) + 4))\" fill=\"white\" fill-opacity=\"0.75\"/>\n"
+        }
         for (i, s) in series.enumerated() {
             let color = SVGPlot.palette[i % SVGPlot.palette.count], y = top + 14 + 16 * Double(i)
             out += "<line x1=\"\(f(left + 10))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(left + 40))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
@@ -84,11 +89,15 @@ public struct SVGPlot {
         return out + "</svg>\n"
     }
 
-    /// Tick positions (in plot coordinates) with labels: decades on log axes, 1–2–5 steps otherwise.
+    /// Tick positions (in plot coordinates) with labels: decades on log axes (1, 2 and 5 times
+    /// each decade when fewer than two decades show), 1–2–5 steps otherwise.
     func ticks(_ a: Double, _ b: Double, log: Bool) -> [(Double, String)] {
         if log {
             let lo = Int(ceil(a - 1e-9)), hi = Int(floor(b + 1e-9))
-            if hi >= lo { return (lo...hi).map { (Double($0), label(pow(10, Double($0)))) } }
+            if hi > lo { return (lo...hi).map { (Double($0), label(pow(10, Double($0)))) } }
+            let fine = (Int(floor(a))...Int(ceil(b))).flatMap { d in [1.0, 2, 5].map { log10($0) + Double(d) } }
+            let inside = fine.filter { $0 >= a - 1e-9 && $0 <= b + 1e-9 }
+            if inside.count >= 2 { return inside.map { ($0, label(pow(10, $0))) } }
         }
         let raw = (b - a) / 5, mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw }!
