@@ -23,8 +23,9 @@ demo: build
 	$(BIN) run parameters/binary-patch.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
-# trajectories, which unoptimised Swift runs 10–50× slower.
-TESTFLAGS = -c release -Xswiftc -enable-testing
+# trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so
+# that `make test` and `make demo`/`make bench` (host-CPU flags) do not rebuild each other.
+TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-tests
 
 test: fftw
 	$(SWIFT) build --build-tests $(TESTFLAGS)
@@ -34,4 +35,4 @@ bench: build
 	$(BIN) bench
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-tests
