@@ -52,4 +52,11 @@ public struct StructureFactor: Sendable {
         let norm = lattice.cellVolume / Double(lattice.siteCount)
         return (0..<shellCount).map { s[$0] * norm / modeCount[$0] }
     }
+
+    /// Shell means of a per-mode quantity (a predicted S(k), say), weighted as S is.
+    public func shellMeans(_ perMode: [Double]) -> [Double] {
+        var s = [Double](repeating: 0, count: shellCount)
+        for q in perMode.indices { s[shellOfMode[q]] += weight[q] * perMode[q] }
+        return (0..<shellCount).map { s[$0] / modeCount[$0] }
+    }
 }

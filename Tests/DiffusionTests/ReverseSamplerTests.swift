@@ -4,12 +4,6 @@ import Analysis
 import Lattice
 @testable import Diffusion
 
-/// Per-shell mean of a per-mode prediction, weighted as the measured S(k) is.
-func shellPrediction(_ sf: StructureFactor, perMode p: [Double]) -> [Double] {
-    let l = sf.lattice, spectrum = SpectralField(l), scale = Double(l.siteCount) / l.cellVolume
-    for q in 0..<spectrum.count { spectrum[q] = ((p[q] * scale).squareRoot(), 0) }
-    return sf.shellAverages(spectrum)
-}
 
 func spectrumOf(_ x: RealField, _ sf: StructureFactor) -> [Double] {
     let s = SpectralField(x.lattice)
@@ -44,11 +38,11 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     let p = model.power
     for (j, i) in checks.enumerated() {
         let level = NoiseSchedule.vp.level(at: times[i])
-        let z = worstZ(runs.map { $0[j] }, shellPrediction(sf, perMode: p.map { level.alpha * level.alpha * $0 + level.variance }))
+        let z = worstZ(runs.map { $0[j] }, sf.shellMeans(p.map { level.alpha * level.alpha * $0 + level.variance }))
         validation("Gaussian data, \(method.rawValue): S(k, t = \(String(format: "%.3g", times[i]))) vs α²P + σ² over \(sf.shellCount) shells", String(format: "worst |z| = %.2f", z))
         #expect(z < 4)
     }
-    let z = worstZ(runs.map { $0[checks.count] }, shellPrediction(sf, perMode: p))
+    let z = worstZ(runs.map { $0[checks.count] }, sf.shellMeans(p))
     validation("Gaussian data, \(method.rawValue): final samples' spectrum vs P(k)", String(format: "worst |z| = %.2f", z))
     #expect(z < 4)
 }
@@ -118,22 +112,20 @@ func keepProbability(_ a: Double) -> Double {
 @Test func idealScoreMemorisesAndESReturnsShiftsOfTrainingImages() throws {
     let l = try Lattice(shape: [8, 8]), data = SyntheticData.randomBinary(count: 16, shape: [8, 8], seed: 5)
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
-    let ideal = ReverseSampler(schedule: .vp, denoiser: IdealDenoiser(lattice: l, data: data), method: .probabilityFlowHeun, times: times, seed: 1)
-    let idealDistance = Ensemble.map(members: 32, threads: 2) { m -> Double in
-        let d = ideal.run(member: m, from: ideal.initialState(member: m))
-        return data.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
+    /// Largest distance of `members` ODE samples from their nearest image of `set`.
+    func largestDistance(_ model: any Denoiser, members: Int, from set: Dataset) -> Double {
+        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 1)
+        return Ensemble.map(members: members, threads: 2) { m -> Double in
+            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+            return set.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
+        }.max()!
     }
-    validation("ideal score, 16 random 8×8 images: largest distance of 32 ODE samples from the nearest training image", String(format: "%.1e", idealDistance.max()!))
-    #expect(idealDistance.max()! < 1e-3)
-
-    let shifts = explicitShifts(data, l)
-    let es = ReverseSampler(schedule: .vp, denoiser: EquivariantIdealDenoiser(lattice: l, data: data), method: .probabilityFlowHeun, times: times, seed: 1)
-    let esDistance = Ensemble.map(members: 16, threads: 2) { m -> Double in
-        let d = es.run(member: m, from: es.initialState(member: m))
-        return shifts.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
-    }
-    validation("ES score: largest distance of 16 ODE samples from the nearest circular shift of a training image", String(format: "%.1e", esDistance.max()!))
-    #expect(esDistance.max()! < 1e-3)
+    let ideal = largestDistance(IdealDenoiser(lattice: l, data: data), members: 32, from: data)
+    validation("ideal score, 16 random 8×8 images: largest distance of 32 ODE samples from the nearest training image", String(format: "%.1e", ideal))
+    #expect(ideal < 1e-3)
+    let es = largestDistance(EquivariantIdealDenoiser(lattice: l, data: data), members: 16, from: explicitShifts(data, l))
+    validation("ES score: largest distance of 16 ODE samples from the nearest circular shift of a training image", String(format: "%.1e", es))
+    #expect(es < 1e-3)
 }
 
 /// Fraction of sites whose value equals the majority sign of its P×P window (P odd, ±1 field).

@@ -4,16 +4,9 @@ import Analysis
 import Lattice
 @testable import FieldTheory
 
-/// Per-shell mean of a per-mode prediction, weighted as the measured S(k) is.
-func shellPrediction(_ sf: StructureFactor, perMode p: [Double]) -> [Double] {
-    let l = sf.lattice, spectrum = SpectralField(l), scale = Double(l.siteCount) / l.cellVolume
-    for q in 0..<spectrum.count { spectrum[q] = ((p[q] * scale).squareRoot(), 0) }
-    return sf.shellAverages(spectrum)
-}
-
-/// The same for a prediction P(|k|²).
+/// Shell means of a prediction P(|k|²), weighted as the measured S(k) is.
 func shellPrediction(_ sf: StructureFactor, _ p: (Double) -> Double) -> [Double] {
-    shellPrediction(sf, perMode: sf.lattice.waveNumberSquared().map(p))
+    sf.shellMeans(sf.lattice.waveNumberSquared().map(p))
 }
 
 @Test(arguments: [([256], [128.0]), ([32, 48], [16.0, 24.0])])
@@ -203,7 +196,7 @@ func measuredGrowthRates(model: some FieldModel, shells: Int, t1: Double, t2: Do
             s[q] = e2 * s[q] + 2 * T / l.cellVolume * expm1(2 * L * dt) / (2 * L)
         }
     }
-    let predicted = shellPrediction(sf, perMode: s)
+    let predicted = sf.shellMeans(s)
     validation("ramped linear model A, exact mode variance", "worst |z| = \((0..<sf.shellCount).map { k in let e = Estimate(samples: samples.map { $0[k] }); return abs(e.mean - predicted[k]) / e.standardError }.max()!) over \(sf.shellCount) shells")
     for k in 0..<sf.shellCount {
         let e = Estimate(samples: samples.map { $0[k] })
