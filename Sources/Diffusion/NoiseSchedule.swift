@@ -47,24 +47,22 @@ public enum NoiseSchedule: Sendable, Equatable {
     /// (α_t, σ_t) and their time derivatives at t.
     public func level(at t: Double) -> NoiseLevel {
         switch self {
-        case .vp, .ou, .ddpm:
-            // α = e^{−B/2}, σ² = 1 − e^{−B} with B(t) = ∫₀ᵗ β: β = 1 (vp), 2 (ou), linear (ddpm).
-            let (b, beta): (Double, Double)
-            switch self {
-            case .vp: (b, beta) = (t, 1)
-            case .ou: (b, beta) = (2 * t, 2)
-            case .ddpm(let lo, let hi): (b, beta) = (lo * t + 0.5 * (hi - lo) * t * t, lo + t * (hi - lo))
-            default: fatalError("unreachable")
-            }
-            let alpha = exp(-0.5 * b), sigma2 = -expm1(-b), sigma = sigma2.squareRoot()
-            return NoiseLevel(time: t, alpha: alpha, sigma: sigma,
-                              alphaRate: -0.5 * beta * alpha, sigmaRate: 0.5 * beta * alpha * alpha / sigma)
+        case .vp: return NoiseSchedule.variancePreserving(t, integratedRate: t, rate: 1)
+        case .ou: return NoiseSchedule.variancePreserving(t, integratedRate: 2 * t, rate: 2)
+        case .ddpm(let lo, let hi): return NoiseSchedule.variancePreserving(t, integratedRate: lo * t + 0.5 * (hi - lo) * t * t, rate: lo + t * (hi - lo))
         case .cosine:
             let c = NoiseSchedule.cosineScale, alpha = cos(c * t), sigma = sin(c * t)
             return NoiseLevel(time: t, alpha: alpha, sigma: sigma, alphaRate: -c * sigma, sigmaRate: c * alpha)
         case .ve:
             return NoiseLevel(time: t, alpha: 1, sigma: t, alphaRate: 0, sigmaRate: 1)
         }
+    }
+
+    /// α = e^{−B/2}, σ² = 1 − e^{−B} for B(t) = ∫₀ᵗ β, β the rate at t (1 for vp, 2 for ou,
+    /// linear for ddpm).
+    static func variancePreserving(_ t: Double, integratedRate b: Double, rate beta: Double) -> NoiseLevel {
+        let alpha = exp(-0.5 * b), sigma = (-expm1(-b)).squareRoot()
+        return NoiseLevel(time: t, alpha: alpha, sigma: sigma, alphaRate: -0.5 * beta * alpha, sigmaRate: 0.5 * beta * alpha * alpha / sigma)
     }
 
     /// The time at which λ_t = λ (the inverse of λ_t, in closed form for every schedule).

@@ -58,9 +58,11 @@ public struct ReverseSampler: Sendable {
     }
 
     /// Runs one member from `x` (at t₀, overwritten) and returns D(x_{t_n}, t_n).
-    /// `observe(i, level, x_{t_i}, D(x_{t_i}))` is called at every grid index i in `observing`.
+    /// `observe(i, level, x_{t_i}, D(x_{t_i}))` is called at every grid index i in `observing`,
+    /// `afterStep` after each step (for progress reports).
     public func run(member: Int, from x: RealField, observing: Set<Int> = [],
-                    observe: (Int, NoiseLevel, RealField, RealField) -> Void = { _, _, _, _ in }) -> RealField {
+                    observe: (Int, NoiseLevel, RealField, RealField) -> Void = { _, _, _, _ in },
+                    afterStep: () -> Void = {}) -> RealField {
         let w = DenoiserWorkspace(lattice), d = RealField(lattice), xi = RealField(lattice)
         let trial = RealField(lattice), trialD = RealField(lattice)
         for i in 0...steps {
@@ -90,6 +92,7 @@ public struct ReverseSampler: Sendable {
                 denoiser.denoise(trial, at: next, into: trialD, workspace: w)
                 for j in 0..<x.count { x[j] -= 0.5 * h * (xi[j] + ReverseSampler.flow(next, trial[j], trialD[j])) }
             }
+            afterStep()
         }
         return d
     }

@@ -71,7 +71,8 @@ public enum DiffusionRun {
                     rec.snapshots.append(x.array)
                     rec.denoised.append(d.array)
                 }
-                if i > 0 { progress?.advance(by: i - (indices.last { $0 < i } ?? 0)) }
+            } afterStep: {
+                progress?.advance()
             }
             if member < DiffusionResult.storedSamples { rec.final = final.array }
             return rec

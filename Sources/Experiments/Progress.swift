@@ -18,9 +18,9 @@ public final class Progress: @unchecked Sendable {
         lock.withLock { total = max(1, totalSteps); done = 0; lastShown = -1; started = Date() }
     }
 
-    func advance(by steps: Int = 1) {
+    func advance() {
         lock.withLock {
-            done += steps
+            done += 1
             let percent = 100 * done / total
             let step = interactive ? 1 : 10
             guard percent / step != lastShown / step || lastShown < 0 else { return }
