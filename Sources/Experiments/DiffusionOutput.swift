@@ -130,7 +130,7 @@ enum DiffusionOutput {
         summary["saturated_fraction"] = Double(finals.filter { abs($0) > 1 - 1e-3 }.count) / Double(max(1, finals.count))
         if case .binaryPatch(let p) = spec.model {
             let size = p.size(at: spec.tEnd)
-            let fractions = r.samples.map { DiffusionRun.locallyConsistentFraction($0, lattice: spec.lattice, patch: size) }
+            let fractions = DiffusionRun.locallyConsistentFractions(r.samples, lattice: spec.lattice, patch: size)
             summary["locally_consistent_fraction"] = fractions.reduce(0, +) / Double(fractions.count)
             summary["locally_consistent_fraction_min"] = fractions.min()!
         }

@@ -9,8 +9,7 @@ public struct DiffusionResult: Sendable {
     public static let fieldNames = ["x", "sign_x", "D", "sign_D"]
 
     public let prepared: PreparedDiffusion
-    /// Observed grid indices, their times and noise levels.
-    public let indices: [Int]
+    /// Noise levels of the observed grid points.
     public let levels: [NoiseLevel]
     /// summaries[time][field], fields in ``fieldNames`` order.
     public let summaries: [[FieldObservables.Summary]]
@@ -66,7 +65,7 @@ public enum DiffusionRun {
                     for j in 0..<field.count { sign[j] = field[j] > 0 ? 1 : (field[j] < 0 ? -1 : 0) }
                     row.append(observables.measure(sign, spectrum: spectrum, scratch: scratch, work: work))
                 }
-                rec.samples.append([row[0], row[1], row[2], row[3]])
+                rec.samples.append(row)
                 if member == 0 && snapshotIndices.contains(i) {
                     rec.snapshots.append(x.array)
                     rec.denoised.append(d.array)
@@ -84,7 +83,7 @@ public enum DiffusionRun {
         }
         let sf = observables.structureFactor
         return DiffusionResult(
-            prepared: prepared, indices: indices, levels: indices.map { spec.schedule.level(at: sampler.times[$0]) },
+            prepared: prepared, levels: indices.map { spec.schedule.level(at: sampler.times[$0]) },
             summaries: summaries, shellWaveNumber: sf.waveNumber, shellLabel: sf.shellLabel, shellModes: sf.modeCount,
             distance: observables.distance,
             snapshotLevels: snapshotIndices.map { spec.schedule.level(at: sampler.times[$0]) },
@@ -93,13 +92,14 @@ public enum DiffusionRun {
             wallSeconds: Date().timeIntervalSince(started))
     }
 
-    /// Fraction of sites whose value has the sign of the sum over its P×P (P per axis) window:
-    /// Kamb–Ganguli's local-consistency test for the ±1 patch model.
-    public static func locallyConsistentFraction(_ field: [Double], lattice: Lattice, patch p: Int) -> Double {
+    /// For each field, the fraction of sites whose value has the sign of the sum over its P×P
+    /// (P per axis) window: Kamb–Ganguli's local-consistency test for the ±1 patch model.
+    public static func locallyConsistentFractions(_ fields: [[Double]], lattice: Lattice, patch p: Int) -> [Double] {
         let model = try! BinaryPatchDenoiser(lattice: lattice, patch: .fixed(p))
-        let x = RealField(lattice) { field[$0] }, h = RealField(lattice)
-        model.localField(x, time: 1, into: h, workspace: DenoiserWorkspace(lattice))
-        let good = (0..<x.count).filter { (h[$0] > 0) == (x[$0] > 0) }.count
-        return Double(good) / Double(x.count)
+        let w = DenoiserWorkspace(lattice), h = RealField(lattice)
+        return fields.map { field in
+            model.localField(RealField(lattice) { field[$0] }, time: 1, into: h, workspace: w)
+            return Double(field.indices.filter { (h[$0] > 0) == (field[$0] > 0) }.count) / Double(field.count)
+        }
     }
 }

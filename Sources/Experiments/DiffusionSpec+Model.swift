@@ -6,8 +6,7 @@ import Lattice
 /// mapped, the lattice fixed. Built before the results folder exists, so bad data leaves
 /// nothing behind.
 public struct PreparedDiffusion: Sendable {
-    public var spec: DiffusionSpec
-    public let denoiser: any Denoiser
+    public let spec: DiffusionSpec
     public let data: Dataset?
     /// The affine map applied to the data (file data with normalise = true).
     public let dataMap: AffineMap?
@@ -39,7 +38,7 @@ extension DiffusionSpec {
         }
         let denoiser = try spec.makeDenoiser(data: data)
         let times = grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
-        return PreparedDiffusion(spec: spec, denoiser: denoiser, data: data, dataMap: map,
+        return PreparedDiffusion(spec: spec, data: data, dataMap: map,
                                  sampler: ReverseSampler(schedule: schedule, denoiser: denoiser, method: method, times: times, seed: seed))
     }
 

@@ -65,12 +65,6 @@ public struct DiffusionSpec: Sendable {
     public var observationCount: Int
     public var snapshots: [Double]
 
-    public static func load(file path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> DiffusionSpec {
-        var spec = try DiffusionSpec(file: path, root: ParameterFile.load(path, overrides: overrides), defaultName: ParameterFile.defaultName(path))
-        if let seed { spec.seed = seed }
-        return spec
-    }
-
     /// Default time range per schedule: where the dynamics lives (λ from ~10⁻⁵ to ~10³).
     static func defaultRange(_ s: NoiseSchedule) -> (Double, Double) {
         switch s {
