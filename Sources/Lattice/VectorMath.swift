@@ -66,11 +66,32 @@ public enum VectorMath {
         return (unsafeBitCast(x ^ cosSign, to: Double8.self), unsafeBitCast(y ^ sinSign, to: Double8.self))
     }
 
-    /// tanh x = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|), |x| clamped to 20 (tanh 20 rounds to 1).
-    /// exp(y) for y ∈ [−40, 0]: y = k ln 2 + r with k = round(y/ln 2) by the rounding magic and
-    /// |r| ≤ ln 2/2, Taylor series to r¹³, times 2^k built in the exponent bits. The absolute error
-    /// is a few 1e-16 everywhere (the relative error near 0 is larger, where 1 − e cancels); libm's
-    /// tanh costs as much as the FFTs of a patch-model step.
+    /// e^y for y ≤ 0: y = k ln 2 + r with k = round(y/ln 2) by the rounding magic and
+    /// |r| ≤ ln 2/2 (Cody–Waite split of ln 2), Taylor series to r¹³ (truncation below 2e-16
+    /// relative), times 2^k built in the exponent bits. Exactly 0 below −708 (and at −∞), where
+    /// 2^k would leave the normal range; the softmax of a patch machine relies on that.
+    @inlinable @inline(__always)
+    public static func exp(nonPositive y: Double8) -> Double8 {
+        let bits = unsafeBitCast(y, to: SIMD8<Int64>.self) & Int64.max
+        let limit = Int64(bitPattern: (708.0).bitPattern)
+        let keep = ~((limit &- bits) &>> 63)  // all ones where |y| ≤ 708
+        let a = unsafeBitCast(bits & keep, to: Double8.self)  // |y|, or 0 where it is out of range
+        let t = a * -1.4426950408889634 + roundingMagic
+        let kd = t - roundingMagic
+        let r = (-a - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10
+        var p = Double8(repeating: 1.0 / 6_227_020_800)
+        p = p * r + 1.0 / 479_001_600; p = p * r + 1.0 / 39_916_800; p = p * r + 1.0 / 3_628_800
+        p = p * r + 1.0 / 362_880; p = p * r + 1.0 / 40320; p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720
+        p = p * r + 1.0 / 120; p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1; p = p * r + 1
+        let k = unsafeBitCast(t, to: SIMD8<Int64>.self) &- unsafeBitCast(Double8(repeating: roundingMagic), to: SIMD8<Int64>.self)
+        let e = p * unsafeBitCast((k &+ 1023) &<< 52, to: Double8.self)
+        return unsafeBitCast(unsafeBitCast(e, to: SIMD8<Int64>.self) & keep, to: Double8.self)
+    }
+
+    /// tanh x = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|) by ``exp(nonPositive:)``, |x| clamped to
+    /// 20 (tanh 20 rounds to 1). The absolute error is a few 1e-16 everywhere (the relative error
+    /// near 0 is larger, where 1 − e cancels); libm's tanh costs as much as the FFTs of a
+    /// patch-model step.
     @inlinable @inline(__always)
     public static func tanh(_ x: Double8) -> Double8 {
         let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
@@ -79,16 +100,7 @@ public enum VectorMath {
         let limit = Int64(bitPattern: (20.0).bitPattern)
         let over = (limit &- abs) &>> 63  // all ones where |x| > 20 (positive doubles order as integers)
         let a = unsafeBitCast((abs & ~over) | (limit & over), to: Double8.self)
-        let y = -2 * a
-        let t = y * 1.4426950408889634 + roundingMagic
-        let kd = t - roundingMagic
-        let r = (y - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10
-        var p = Double8(repeating: 1.0 / 6_227_020_800)
-        p = p * r + 1.0 / 479_001_600; p = p * r + 1.0 / 39_916_800; p = p * r + 1.0 / 3_628_800
-        p = p * r + 1.0 / 362_880; p = p * r + 1.0 / 40320; p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120; p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1; p = p * r + 1
-        let k = unsafeBitCast(t, to: SIMD8<Int64>.self) &- unsafeBitCast(Double8(repeating: roundingMagic), to: SIMD8<Int64>.self)
-        let e = p * unsafeBitCast((k &+ 1023) &<< 52, to: Double8.self)
+        let e = exp(nonPositive: -2 * a)
         let magnitude = unsafeBitCast((1 - e) / (1 + e), to: SIMD8<Int64>.self)
         return unsafeBitCast(magnitude | sign, to: Double8.self)
     }

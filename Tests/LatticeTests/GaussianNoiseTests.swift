@@ -93,3 +93,17 @@ func spectralWhiteNoiseIsTheTransformOfARealField(shape: [Int]) throws {
     validation("vector tanh against libm on [−25, 25] and extremes", String(format: "max absolute error %.1e", worst))
     #expect(worst <= 4e-16)
 }
+
+@Test func vectorExpMatchesLibmInRelativeError() {
+    var worst = 0.0
+    let points = (0..<200_000).map { -708 * Double($0) / 200_000 } + [0, -1e-300, -1e-12, -0.5 * log(2.0), -707.9]
+    for start in stride(from: 0, to: points.count, by: 8) {
+        let x = Double8((0..<8).map { start + $0 < points.count ? points[start + $0] : 0 })
+        let y = VectorMath.exp(nonPositive: x)
+        for i in 0..<8 { worst = max(worst, abs(y[i] - exp(x[i])) / exp(x[i])) }
+    }
+    let beyond = VectorMath.exp(nonPositive: Double8(-708.5, -745, -800, -1e300, -.infinity, -709, -1e6, -708.4))
+    validation("vector exp against libm on [−708, 0]", String(format: "max relative error %.1e; exactly 0 below −708", worst))
+    #expect(worst <= 1e-15)
+    #expect(beyond == Double8(repeating: 0))
+}
