@@ -17,6 +17,11 @@ struct PatchGeometry: Sendable, Equatable {
         cols = try dictionary.axis(size: width, patch: p)
     }
 
+    /// The padded input: every index a window can touch.
+    var inputLayout: PaddedPlanes { PaddedPlanes(rows: rows.inputExtent, cols: cols.inputExtent, channels: channels) }
+    /// The padded training image: every index a candidate window or centre can touch.
+    var trainingLayout: PaddedPlanes { PaddedPlanes(rows: rows.trainingExtent, cols: cols.trainingExtent, channels: channels) }
+
     /// Candidates per pixel summed over the image: the work of one evaluation per training image.
     var candidatePairs: Int {
         rows.shifts.reduce(0) { $0 + $1.pixels.count } * cols.shifts.reduce(0) { $0 + $1.pixels.count }
@@ -65,76 +70,91 @@ protocol PatchReducer {
 /// The scan over a dictionary: for every training image and every relative shift s = (s_r, s_c)
 /// of the dictionary, the scores of all admissible pixels at once. The cross term of a shift is
 /// a box sum of the product field q(w) = Σ_c y(w + s)(2α x(w) − α² y(w + s)): a running sum
-/// down the rows (vectorised along them) and a P-tap sum along each row in eight lanes, so the
-/// cost per (pixel × candidate) is constant in P but for that short sum.
+/// down the rows and a P-tap sum along each row, both vectorised along the row, so the cost per
+/// (pixel × candidate) is constant in P but for that short sum.
 struct PatchScan {
     let geometry: PatchGeometry
     let input: PaddedPlanes, training: PaddedPlanes
-    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
+    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, hsum: UnsafeMutablePointer<Double>
     let qStride: Int
 
     init(geometry g: PatchGeometry) {
         geometry = g
-        input = PaddedPlanes(rows: g.rows.inputExtent, cols: g.cols.inputExtent, channels: g.channels)
-        training = PaddedPlanes(rows: g.rows.trainingExtent, cols: g.cols.trainingExtent, channels: g.channels)
+        input = g.inputLayout
+        training = g.trainingLayout
         qStride = g.width + g.cols.window.count + PaddedPlanes.slack
         let qRows = g.height + g.rows.window.count
         q = .allocate(capacity: qRows * qStride)
         q.initialize(repeating: 0, count: qRows * qStride)
         v = .allocate(capacity: qStride)
         v.initialize(repeating: 0, count: qStride)
+        hsum = .allocate(capacity: qStride)
+        hsum.initialize(repeating: 0, count: qStride)
+        tailBias = .allocate(capacity: 9)
+        for k in 0...8 { tailBias[k] = Double8((0..<8).map { $0 < k ? 0 : -Double.infinity }) }
     }
 
     func deallocate() {
         q.deallocate()
         v.deallocate()
+        hsum.deallocate()
+        tailBias.deallocate()
     }
 
+    @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
+    @inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
+
     /// Lane biases for a block of eight with k admissible lanes: 0 for the first k, −∞ after.
-    static let tailBias: [Double8] = (0...8).map { k in Double8((0..<8).map { $0 < k ? 0 : -Double.infinity }) }
+    let tailBias: UnsafeMutablePointer<Double8>
 
     @inline(__always)
-    func run<R: PatchReducer>(x: UnsafePointer<Double>, y: UnsafePointer<Double>, alpha: Double, into reducer: inout R) {
-        let g = geometry, (a2, aa) = (2 * alpha, alpha * alpha)
+    func run<R: PatchReducer>(x: UnsafePointer<Double>, y: UnsafePointer<Double>, alpha: Double, gain: Double, into reducer: inout R) {
+        let g = geometry, (a2, aa) = (2 * alpha * gain, alpha * alpha * gain)
         let pr = g.rows.window.count, pc = g.cols.window.count
         for sr in g.rows.shifts {
             let firstRow = sr.pixels.lowerBound + g.rows.window.lowerBound
             let qRows = sr.pixels.count + pr - 1
             for sc in g.cols.shifts {
                 let firstCol = sc.pixels.lowerBound + g.cols.window.lowerBound
-                let wq = sc.pixels.count + pc - 1
+                // Lengths rounded up to whole eight-lane blocks: the buffers and padded planes have
+                // the slack for it, and the extra lanes are never read as scores.
+                let wq = (sc.pixels.count + pc - 1 + 7) / 8, blocks = (sc.pixels.count + 7) / 8
+                let (a2v, aav) = (Double8(repeating: a2), Double8(repeating: aa))
                 for i in 0..<qRows {
                     let w = firstRow + i, qi = q + i * qStride
                     for ch in 0..<g.channels {
                         let xp = x + input.offset(channel: ch, row: w, col: firstCol)
                         let yp = y + training.offset(channel: ch, row: w + sr.offset, col: firstCol + sc.offset)
-                        if ch == 0 {
-                            for j in 0..<wq { qi[j] = yp[j] * (a2 * xp[j] - aa * yp[j]) }
-                        } else {
-                            for j in 0..<wq { qi[j] += yp[j] * (a2 * xp[j] - aa * yp[j]) }
+                        for b in 0..<wq {
+                            let yb = load(yp + 8 * b)
+                            let term = yb * (a2v * load(xp + 8 * b) - aav * yb)
+                            store(ch == 0 ? term : load(qi + 8 * b) + term, qi + 8 * b)
                         }
                     }
                 }
-                for j in 0..<wq { v[j] = q[j] }
-                for i in 1..<pr {
-                    let qi = q + i * qStride
-                    for j in 0..<wq { v[j] += qi[j] }
+                for b in 0..<wq {
+                    var sum = load(q + 8 * b)
+                    for i in 1..<pr { sum += load(q + i * qStride + 8 * b) }
+                    store(sum, v + 8 * b)
                 }
-                let raw = UnsafeRawPointer(v)
                 for (k, u) in sr.pixels.enumerated() {
                     if k > 0 {
                         let add = q + (k + pr - 1) * qStride, sub = q + (k - 1) * qStride
-                        for j in 0..<wq { v[j] += add[j] - sub[j] }
+                        for b in 0..<wq { store(load(v + 8 * b) + (load(add + 8 * b) - load(sub + 8 * b)), v + 8 * b) }
                     }
-                    var c = sc.pixels.lowerBound
-                    while c <= sc.pixels.upperBound {
-                        let j0 = 8 * (c - sc.pixels.lowerBound)
-                        var s = raw.loadUnaligned(fromByteOffset: j0, as: Double8.self)
-                        for t in 1..<pc { s += raw.loadUnaligned(fromByteOffset: j0 + 8 * t, as: Double8.self) }
-                        s += PatchScan.tailBias[min(8, sc.pixels.upperBound - c + 1)]
+                    // The P-tap sums along the row, in two interleaved partial sums (a short
+                    // dependency chain); blocks are independent, so their chains overlap.
+                    for b in 0..<blocks {
+                        let vb = v + 8 * b
+                        var even = load(vb), odd = Double8()
+                        var t = 1
+                        while t + 1 < pc { odd += load(vb + t); even += load(vb + t + 1); t += 2 }
+                        if t < pc { odd += load(vb + t) }
+                        var s = even + odd
+                        let c = sc.pixels.lowerBound + 8 * b, left = sc.pixels.upperBound - c + 1
+                        if left < 8 { s += tailBias[left] }
                         reducer.absorb(row: u, col: c, score: s, centre: y + training.offset(channel: 0, row: u + sr.offset, col: c + sc.offset),
                                        planeStride: training.planeStride)
-                        c += 8
                     }
                 }
             }
@@ -143,27 +163,20 @@ struct PatchScan {
 }
 
 /// The online log-sum-exp softmax over candidates, per pixel: running maximum m, Z = Σ e^{ℓ−m}
-/// and A_c = Σ e^{ℓ−m} y_c, all in Double. A block whose logits all stay below the running
-/// maxima costs one vector exp; a new maximum rescales the sums lane by lane (rare after the
-/// first candidates).
+/// and A_c = Σ e^{ℓ−m} y_c, all in Double, the scores being the logits ℓ. A block whose logits
+/// all stay below the running maxima costs one vector exp; a new maximum in any lane costs a
+/// second one, to rescale the sums (rare after the first candidates).
 struct SoftmaxAccumulator: PatchReducer, @unchecked Sendable {
     let stride: Int, planeStride: Int, channels: Int
-    /// 1/(2σ²): logits are score/(2σ²).
-    var gain: Double
     let m: UnsafeMutablePointer<Double>, z: UnsafeMutablePointer<Double>, a: UnsafeMutablePointer<Double>
 
     init(height: Int, width: Int, channels: Int) {
         stride = width + PaddedPlanes.slack
         planeStride = height * stride
         self.channels = channels
-        gain = 1
         m = .allocate(capacity: planeStride)
         z = .allocate(capacity: planeStride)
         a = .allocate(capacity: channels * planeStride)
-        reset()
-    }
-
-    func reset() {
         // A finite floor rather than −∞, so that ℓ − m is never ∞ − ∞ for masked lanes.
         m.initialize(repeating: -1e300, count: planeStride)
         z.initialize(repeating: 0, count: planeStride)
@@ -177,37 +190,32 @@ struct SoftmaxAccumulator: PatchReducer, @unchecked Sendable {
     }
 
     @inline(__always)
-    mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
-        let i = row * stride + col
-        let l = score * gain
-        let mRaw = UnsafeMutableRawPointer(m + i)
+    mutating func absorb(row: Int, col: Int, score l: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
+        let i = row &* stride &+ col
+        let mRaw = UnsafeMutableRawPointer(m + i), zRaw = UnsafeMutableRawPointer(z + i)
         let mv = mRaw.loadUnaligned(as: Double8.self)
         let d = l - mv
-        let top = d.max()
-        if top <= 0 {
-            if top < -708 { return }  // every term underflows to exactly 0
+        if !any(d .> 0) {
+            if all(d .< -708) { return }  // every term underflows to exactly 0
             let e = VectorMath.exp(nonPositive: d)
-            let zRaw = UnsafeMutableRawPointer(z + i)
             zRaw.storeBytes(of: zRaw.loadUnaligned(as: Double8.self) + e, as: Double8.self)
             for ch in 0..<channels {
-                let aRaw = UnsafeMutableRawPointer(a + ch * planeStride + i)
-                let y = UnsafeRawPointer(centre + ch * yPlane).loadUnaligned(as: Double8.self)
+                let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ i))
+                let y = UnsafeRawPointer(centre + (ch &* yPlane)).loadUnaligned(as: Double8.self)
                 aRaw.storeBytes(of: aRaw.loadUnaligned(as: Double8.self) + e * y, as: Double8.self)
             }
             return
         }
-        for lane in 0..<8 where l[lane] > -Double.infinity {
-            let j = i + lane
-            if l[lane] > m[j] {
-                let r = Foundation.exp(m[j] - l[lane])
-                z[j] = z[j] * r + 1
-                for ch in 0..<channels { a[ch * planeStride + j] = a[ch * planeStride + j] * r + centre[ch * yPlane + lane] }
-                m[j] = l[lane]
-            } else {
-                let e = Foundation.exp(l[lane] - m[j])
-                z[j] += e
-                for ch in 0..<channels { a[ch * planeStride + j] += e * centre[ch * yPlane + lane] }
-            }
+        // A new maximum in some lane: m' = max(m, ℓ), sums rescaled by e^{m − m'}. Masked lanes
+        // (ℓ = −∞) get the factors 1 and 0 and stay exactly as they were.
+        let top = mv.replacing(with: l, where: l .> mv)
+        let r = VectorMath.exp(nonPositive: mv - top), e = VectorMath.exp(nonPositive: l - top)
+        mRaw.storeBytes(of: top, as: Double8.self)
+        zRaw.storeBytes(of: zRaw.loadUnaligned(as: Double8.self) * r + e, as: Double8.self)
+        for ch in 0..<channels {
+            let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ i))
+            let y = UnsafeRawPointer(centre + (ch &* yPlane)).loadUnaligned(as: Double8.self)
+            aRaw.storeBytes(of: aRaw.loadUnaligned(as: Double8.self) * r + e * y, as: Double8.self)
         }
     }
 

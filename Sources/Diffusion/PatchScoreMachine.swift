@@ -26,11 +26,14 @@ public struct PatchScoreMachine: Denoiser {
     let geometries: [Int: PatchGeometry]
     /// The training images padded for each patch size, one array per chunk.
     let padded: [Int: [[Double]]]
-    let chunks: [Range<Int>]
+    let chunks: [Int: [Range<Int>]]
 
-    /// Images per chunk: a fixed rule of the data size alone.
-    static func chunks(count n: Int) -> [Range<Int>] {
-        let size = max(1, (n + 15) / 16)
+    /// Up to 16 chunks of at least 2¹⁸ candidate comparisons each: merging two chunks costs
+    /// two exponentials per pixel, as much as a few LS images. A rule of the data and the
+    /// geometry alone, never of the thread count.
+    static func chunks(count n: Int, pairsPerImage: Int) -> [Range<Int>] {
+        let count = min(16, n, max(1, n * pairsPerImage >> 18))
+        let size = (n + count - 1) / count
         return stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
     }
 
@@ -41,13 +44,13 @@ public struct PatchScoreMachine: Denoiser {
         self.dictionary = dictionary
         self.patch = patch
         self.threads = threads
-        var geometries: [Int: PatchGeometry] = [:], padded: [Int: [[Double]]] = [:]
-        let chunks = PatchScoreMachine.chunks(count: data.count)
+        var geometries: [Int: PatchGeometry] = [:], padded: [Int: [[Double]]] = [:], chunks: [Int: [Range<Int>]] = [:]
         for p in patch.sizes {
             let g = try PatchGeometry(shape: lattice.shape, patch: p, dictionary: dictionary)
-            let layout = PatchScan(geometry: g).training
+            let layout = g.trainingLayout
             geometries[p] = g
-            padded[p] = chunks.map { chunk in
+            chunks[p] = PatchScoreMachine.chunks(count: data.count, pairsPerImage: g.candidatePairs)
+            padded[p] = chunks[p]!.map { chunk in
                 var out = [Double](repeating: 0, count: chunk.count * layout.count)
                 out.withUnsafeMutableBufferPointer { o in
                     for (k, n) in chunk.enumerated() {
@@ -75,9 +78,9 @@ public struct PatchScoreMachine: Denoiser {
     }
 
     public func denoise(_ x: RealField, at level: NoiseLevel, into d: RealField, workspace: DenoiserWorkspace) {
-        let p = patch.size(at: level.time), g = geometries[p]!, images = padded[p]!
+        let p = patch.size(at: level.time), g = geometries[p]!, images = padded[p]!, chunks = self.chunks[p]!
         let (alpha, gain) = (level.alpha, 1 / (2 * level.variance))
-        let layout = PatchScan(geometry: g).input
+        let layout = g.inputLayout
         let xp = UnsafeMutablePointer<Double>.allocate(capacity: layout.count)
         defer { xp.deallocate() }
         layout.fill(xp, from: x.values, geometry: g)
@@ -86,9 +89,8 @@ public struct PatchScoreMachine: Denoiser {
             let scan = PatchScan(geometry: g)
             defer { scan.deallocate() }
             var acc = SoftmaxAccumulator(height: g.height, width: g.width, channels: g.channels)
-            acc.gain = gain
             images[c].withUnsafeBufferPointer { y in
-                for k in 0..<chunks[c].count { scan.run(x: input, y: y.baseAddress! + k * scan.training.count, alpha: alpha, into: &acc) }
+                for k in 0..<chunks[c].count { scan.run(x: input, y: y.baseAddress! + k * scan.training.count, alpha: alpha, gain: gain, into: &acc) }
             }
             return acc
         }

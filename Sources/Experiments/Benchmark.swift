@@ -108,3 +108,51 @@ extension Benchmark {
                             stepMicroseconds: median(stepTimes) * 1e6, roundTripMicroseconds: median(fftTimes) * 1e6)
     }
 }
+
+extension Benchmark {
+    public struct PatchRow: Sendable {
+        public let machine: String
+        public let n: Int
+        public let images: Int
+        public let patch: Int
+        public let threads: Int
+        public let milliseconds: Double
+        /// Candidate comparisons per evaluation: pixels × candidates per pixel.
+        public let pairs: Int
+        public var nanosecondsPerPair: Double { milliseconds * 1e6 / Double(pairs) }
+    }
+
+    /// One LS or circular ELS evaluation in the setting of the W3 anchor (`../shared/anchors`):
+    /// n×n single-channel, `images` training images uniform in [0, 1), ᾱ = 0.5, the input
+    /// √ᾱ y₀ + √(1 − ᾱ) ε. Median over samples, each a loop of evaluations at least `sampleSeconds` long.
+    public static func measurePatchMachine(equivariant: Bool, n: Int, images: Int, patch: Int, threads: Int,
+                                           samples: Int = 5, sampleSeconds: Double = 0.2) throws -> PatchRow {
+        let lattice = try Lattice(shape: [n, n])
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
+        }
+        let data = Dataset(images: (0..<images).map { _ in (0..<(n * n)).map { _ in uniform() } }, shape: [n, n])
+        let machine = try PatchScoreMachine(lattice: lattice, data: data, dictionary: PatchDictionary(equivariant ? .equivariant : .local), patch: .fixed(patch), threads: threads)
+        let level = NoiseLevel(time: 0, alpha: 0.5.squareRoot(), sigma: 0.5.squareRoot(), alphaRate: 0, sigmaRate: 0)
+        let noise = RealField(lattice)
+        GaussianNoise(seed: 7).fill(noise.values, count: noise.count, scale: level.sigma, member: 0, step: 0)
+        let x = RealField(lattice) { level.alpha * data.images[0][$0] + noise[$0] }
+        let d = RealField(lattice), w = DenoiserWorkspace(lattice)
+        var a = now()
+        machine.denoise(x, at: level, into: d, workspace: w)
+        let reps = max(1, Int(sampleSeconds / max(now() - a, 1e-9)))
+        var times: [Double] = []
+        for _ in 0..<samples {
+            a = now()
+            for _ in 0..<reps { machine.denoise(x, at: level, into: d, workspace: w) }
+            times.append((now() - a) / Double(reps))
+        }
+        return PatchRow(machine: equivariant ? "ELS" : "LS", n: n, images: images, patch: patch, threads: threads,
+                        milliseconds: median(times) * 1e3, pairs: try machine.candidatePairs(patch: patch))
+    }
+}

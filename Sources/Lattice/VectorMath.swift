@@ -67,9 +67,11 @@ public enum VectorMath {
     }
 
     /// e^y for y ≤ 0: y = k ln 2 + r with k = round(y/ln 2) by the rounding magic and
-    /// |r| ≤ ln 2/2 (Cody–Waite split of ln 2), Taylor series to r¹³ (truncation below 2e-16
-    /// relative), times 2^k built in the exponent bits. Exactly 0 below −708 (and at −∞), where
-    /// 2^k would leave the normal range; the softmax of a patch machine relies on that.
+    /// |r| ≤ ln 2/2 (Cody–Waite split of ln 2), the Taylor series to r¹³ (truncation below 2e-16
+    /// relative) summed by Estrin's scheme, times 2^k built in the exponent bits. Exactly 0 below
+    /// −708 (and at −∞), where 2^k would leave the normal range; the softmax of a patch machine
+    /// relies on that. Estrin rather than Horner because Swift never fuses a multiply-add: a
+    /// Horner chain of 13 dependent multiply-then-add pairs made the patch softmax latency-bound.
     @inlinable @inline(__always)
     public static func exp(nonPositive y: Double8) -> Double8 {
         let bits = unsafeBitCast(y, to: SIMD8<Int64>.self) & Int64.max
@@ -79,10 +81,12 @@ public enum VectorMath {
         let t = a * -1.4426950408889634 + roundingMagic
         let kd = t - roundingMagic
         let r = (-a - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10
-        var p = Double8(repeating: 1.0 / 6_227_020_800)
-        p = p * r + 1.0 / 479_001_600; p = p * r + 1.0 / 39_916_800; p = p * r + 1.0 / 3_628_800
-        p = p * r + 1.0 / 362_880; p = p * r + 1.0 / 40320; p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120; p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1; p = p * r + 1
+        let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
+        let a0 = 1 + r, a1 = 1.0 / 2 + r * (1.0 / 6), a2 = 1.0 / 24 + r * (1.0 / 120), a3 = 1.0 / 720 + r * (1.0 / 5040)
+        let a4 = 1.0 / 40320 + r * (1.0 / 362_880), a5 = 1.0 / 3_628_800 + r * (1.0 / 39_916_800)
+        let a6 = 1.0 / 479_001_600 + r * (1.0 / 6_227_020_800)
+        let b0 = a0 + r2 * a1, b1 = a2 + r2 * a3, b2 = a4 + r2 * a5
+        let p = (b0 + r4 * b1) + r8 * (b2 + r4 * a6)
         let k = unsafeBitCast(t, to: SIMD8<Int64>.self) &- unsafeBitCast(Double8(repeating: roundingMagic), to: SIMD8<Int64>.self)
         let e = p * unsafeBitCast((k &+ 1023) &<< 52, to: Double8.self)
         return unsafeBitCast(unsafeBitCast(e, to: SIMD8<Int64>.self) & keep, to: Double8.self)

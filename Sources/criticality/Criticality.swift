@@ -86,6 +86,9 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also time reverse diffusion of the binary patch model (80² × 64 and 256² × 8 members).")
     var diffusion = true
 
+    @Flag(inversion: .prefixedNo, help: "Also time one LS and one ELS evaluation (28², 64 training images, P = 3, 5, 9).")
+    var patch = true
+
     func run() throws {
         print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
@@ -95,13 +98,31 @@ struct Bench: ParsableCommand {
             let r = try Benchmark.measure(n: n, samples: samples, planner: planner, fftThreads: fftThreads)
             print(String(format: "%6d %9.1f %9.1f %15.1f %17.2f %13.2f", r.n, r.stepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio, r.noiseNanoseconds))
         }
-        guard diffusion else { return }
         let threads = ProcessInfo.processInfo.activeProcessorCount
+        if diffusion { try benchDiffusion(threads: threads) }
+        if patch { try benchPatch(threads: threads) }
+    }
+
+    func benchDiffusion(threads: Int) throws {
         print("\nreverse diffusion: binary patch model P = 5, vp, reverse-sde-exponential (FFTW estimate, 1 FFT thread)")
         print("       N   members   threads   member-steps/s   µs/step (1 thread)   µs/round trip   step/round trip")
         for (n, members) in [(80, 64), (256, 8)] {
             let r = try Benchmark.measureReverseDiffusion(n: n, members: members, threads: threads, samples: samples)
             print(String(format: "%8d %9d %9d %16.0f %20.1f %15.1f %17.2f", r.n, r.members, r.threads, r.memberStepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio))
+        }
+    }
+
+    func benchPatch(threads: Int) throws {
+        print("\npatch-score machines: one evaluation, 28×28, 64 training images uniform in [0, 1), ᾱ = 0.5 (the W3 anchor's setting)")
+        print("anchors (../shared/anchors/RESULTS.md): C box-sum LS ≈ 0.2 ms (2.5–5 ns per pixel × image); ELS as numpy GEMM + softmax 235 ms (1 thread), 176 ms (2 BLAS threads)")
+        print("  machine    P   threads          ms   candidates/pixel   ns per (pixel × candidate)")
+        for equivariant in [false, true] {
+            for p in [3, 5, 9] {
+                for t in Set([1, threads]).sorted() {
+                    let r = try Benchmark.measurePatchMachine(equivariant: equivariant, n: 28, images: 64, patch: p, threads: t, samples: samples)
+                    print(String(format: "%9@ %4d %9d %11.3f %18d %28.2f", r.machine, r.patch, r.threads, r.milliseconds, r.pairs / (28 * 28), r.nanosecondsPerPair))
+                }
+            }
         }
     }
 }
