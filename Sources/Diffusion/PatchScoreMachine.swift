@@ -32,7 +32,7 @@ public struct PatchScoreMachine: Denoiser {
     /// two exponentials per pixel, as much as a few LS images. A rule of the data and the
     /// geometry alone, never of the thread count.
     static func chunks(count n: Int, pairsPerImage: Int) -> [Range<Int>] {
-        let count = min(16, n, max(1, n * pairsPerImage >> 18))
+        let count = min(16, n, max(1, (n * pairsPerImage) >> 18))
         let size = (n + count - 1) / count
         return stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
     }

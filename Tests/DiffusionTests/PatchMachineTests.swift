@@ -85,3 +85,107 @@ func fastPatchMachinesEqualTheDirectReference(shape: [Int]) throws {
     }
     validation("LS, ELS (circular, interior) and boundary-broken ELS vs direct sums, shape \(shape), P = 1, 3, 5, 9", String(format: "max |ΔD| %.1e", worst))
 }
+
+@Test func patchSizeOneGivesPerPixelMixtures() throws {
+    // P = 1: LS is the mixture over the co-located training values, ELS over all training values.
+    let shape = [5, 6], l = try Lattice(shape: shape), data = patchTestData(count: 4, shape: shape, seed: 9)
+    let level = NoiseSchedule.vp.level(at: 0.8), x = randomField(l, seed: 2)
+    func mixture(_ value: Double, _ centres: [Double]) -> Double {
+        let logits = centres.map { -pow(value - level.alpha * $0, 2) / (2 * level.variance) }, m = logits.max()!
+        let w = logits.map { exp($0 - m) }
+        return zip(w, centres).reduce(0) { $0 + $1.0 * $1.1 } / w.reduce(0, +)
+    }
+    let ls = evaluate(try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local), patch: .fixed(1)), x, level)
+    let els = evaluate(try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(1)), x, level)
+    let everyValue = data.images.flatMap { $0 }
+    var worst = 0.0
+    for u in 0..<x.count {
+        worst = max(worst, abs(ls[u] - mixture(x[u], data.images.map { $0[u] })), abs(els[u] - mixture(x[u], everyValue)))
+    }
+    validation("P = 1: LS = co-located per-pixel mixture, ELS = mixture over all training values", String(format: "max |ΔD| %.1e", worst))
+    #expect(worst < 1e-12)
+}
+
+@Test(arguments: [[6, 6], [5, 7]])
+func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
+    // P ≥ the image size: circular LS is the ideal denoiser, circular ELS the ES denoiser;
+    // zero-padded LS is the ideal one once every window covers the image (P ≥ 2n − 1).
+    let l = try Lattice(shape: shape), data = patchTestData(count: 3, shape: shape, seed: 17)
+    let big = 2 * shape.max()! + 1
+    var worst = 0.0
+    for (k, t) in [0.1, 0.9, 4.0].enumerated() {
+        let x = randomField(l, seed: 8, member: k), level = NoiseSchedule.vp.level(at: t)
+        let ideal = evaluate(IdealDenoiser(lattice: l, data: data), x, level), es = evaluate(EquivariantIdealDenoiser(lattice: l, data: data), x, level)
+        for p in [shape.max()! | 1, big] {
+            let ls = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local), patch: .fixed(p))
+            let els = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(p))
+            worst = max(worst, maxDifference(evaluate(ls, x, level), ideal), maxDifference(evaluate(els, x, level), es))
+        }
+        let zeroLS = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local, boundary: .zero), patch: .fixed(big))
+        worst = max(worst, maxDifference(evaluate(zeroLS, x, level), ideal))
+    }
+    validation("whole-image windows, shape \(shape): LS = ideal, ELS = ES", String(format: "max |ΔD| %.1e", worst))
+    #expect(worst < 1e-10)
+}
+
+@Test func elsOnTwoUniformImagesIsTheBinaryPatchModel() throws {
+    let l = try Lattice(shape: [12, 10]), data = SyntheticData.twoUniform(shape: [12, 10])
+    let els = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(3))
+    let binary = try BinaryPatchDenoiser(lattice: l, patch: .fixed(3))
+    var worst = 0.0
+    for (k, t) in [0.05, 0.5, 2.0, 3.5, 8.0].enumerated() {
+        let x = randomField(l, seed: 21, member: k), level = NoiseSchedule.vp.level(at: t)
+        worst = max(worst, maxDifference(evaluate(els, x, level), evaluate(binary, x, level)))
+    }
+    validation("ELS on the two uniform ±1 images, 3×3 windows, vs the binary patch model tanh(α K∗x/σ²)", String(format: "max |ΔD| %.1e at 5 times", worst))
+    #expect(worst < 1e-12)
+}
+
+@Test func patchScheduleSwitchesWindowsAtItsChangePoint() throws {
+    // P(t) = 5 for t ≥ 1, 3 below: each side equals the direct reference at its own P.
+    let shape = [7, 8], l = try Lattice(shape: shape), data = patchTestData(count: 3, shape: shape, seed: 5)
+    let schedule = PatchSchedule.table([(time: 1e-3, size: 3), (time: 1, size: 5)])
+    var worst = 0.0
+    for dictionary in patchMachineKinds {
+        let machine = try PatchScoreMachine(lattice: l, data: data, dictionary: dictionary, patch: schedule)
+        for (t, p) in [(0.999, 3), (1.0, 5), (0.5, 3), (1.5, 5)] {
+            let level = NoiseSchedule.vp.level(at: t), x = randomField(l, seed: 6)
+            let slow = directPatchDenoise(values(x), data: data.images, shape: shape, patch: p, dictionary: dictionary, alpha: level.alpha, variance: level.variance)
+            let fast = evaluate(machine, x, level)
+            worst = max(worst, (0..<x.count).map { abs(fast[$0] - slow[$0]) }.max()!)
+        }
+    }
+    validation("patch schedule P = 3 → 5 at t = 1, every dictionary, either side of the change point", String(format: "max |ΔD| %.1e", worst))
+    #expect(worst < 1e-10)
+}
+
+@Test func chunkedPatchMachinesAreBitwiseIndependentOfTheThreadCount() throws {
+    // Enough candidates for several chunks: merged chunks equal the direct reference, and one
+    // and two threads give the same bits.
+    let shape = [14, 14], l = try Lattice(shape: shape), data = patchTestData(count: 100, shape: shape, seed: 13)
+    let level = NoiseSchedule.vp.level(at: 0.4), x = randomField(l, seed: 14)
+    var worst = 0.0
+    for dictionary in patchMachineKinds {
+        var machine = try PatchScoreMachine(lattice: l, data: data, dictionary: dictionary, patch: .fixed(5), threads: 1)
+        #expect(machine.chunks[5]!.count > 1 || dictionary.locality == .local)
+        let one = evaluate(machine, x, level)
+        machine.threads = 2
+        let two = evaluate(machine, x, level)
+        #expect((0..<x.count).allSatisfy { one[$0].bitPattern == two[$0].bitPattern }, "\(dictionary)")
+        let slow = directPatchDenoise(values(x), data: data.images, shape: shape, patch: 5, dictionary: dictionary, alpha: level.alpha, variance: level.variance)
+        worst = max(worst, (0..<x.count).map { abs(one[$0] - slow[$0]) }.max()!)
+    }
+    validation("chunked machines (100 images, up to 16 chunks merged) vs direct sums", String(format: "max |ΔD| %.1e; 1 and 2 threads bitwise equal", worst))
+    #expect(worst < 1e-10)
+}
+
+@Test func patchMachinesRejectBadConfigurations() {
+    let l = try! Lattice(shape: [6, 6]), data = patchTestData(count: 2, shape: [6, 6], seed: 1)
+    #expect(throws: PatchDictionary.Error.patchSize(4)) { try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local), patch: .fixed(4)) }
+    #expect(throws: PatchDictionary.Error.interiorNeedsCircularELS) {
+        try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local, candidates: .interior), patch: .fixed(3))
+    }
+    #expect(throws: PatchDictionary.Error.noInteriorWindow(patch: 7, size: 6)) {
+        try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant, candidates: .interior), patch: .fixed(7))
+    }
+}
