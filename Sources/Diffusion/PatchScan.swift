@@ -248,12 +248,14 @@ struct NearestPatch: PatchReducer {
         stride = width + PaddedPlanes.slack
         planeStride = height * stride
         self.channels = channels
-        best = [Double](repeating: -.infinity, count: planeStride + PaddedPlanes.slack)
-        centres = [Double](repeating: 0, count: channels * planeStride + PaddedPlanes.slack)
+        best = [Double](repeating: -.infinity, count: planeStride)
+        centres = [Double](repeating: 0, count: channels * planeStride)
     }
 
     mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
         let i = row * stride + col
+        let current = best.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + i).loadUnaligned(as: Double8.self) }
+        guard any(score .> current) else { return }
         for lane in 0..<8 where score[lane] > best[i + lane] {
             best[i + lane] = score[lane]
             for ch in 0..<channels { centres[ch * planeStride + i + lane] = centre[ch * yPlane + lane] }

@@ -134,6 +134,9 @@ enum DiffusionOutput {
             summary["locally_consistent_fraction"] = fractions.reduce(0, +) / Double(fractions.count)
             summary["locally_consistent_fraction_min"] = fractions.min()!
         }
+        if case .patchMachine(let dictionary, let patch) = spec.model {
+            try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
+        }
         if let peak = growthPeak(r, field: 3) {
             summary["t_peak_xi_growth"] = peak.time
             summary["log_lambda_peak_xi_growth"] = peak.logLambda

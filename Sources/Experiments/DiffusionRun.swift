@@ -43,7 +43,7 @@ public enum DiffusionRun {
     }
 
     public static func run(_ prepared: PreparedDiffusion, progress: Progress? = nil) -> DiffusionResult {
-        let started = Date(), spec = prepared.spec, sampler = prepared.sampler, lattice = spec.lattice
+        let started = Date(), spec = prepared.spec, sampler = prepared.sampler, lattice = spec.lattice  // members share its time grid
         let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
         let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner))
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
@@ -58,6 +58,7 @@ public enum DiffusionRun {
         let records = Ensemble.map(members: spec.members, threads: threads) { member -> Record in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
             var rec = Record()
+            let sampler = prepared.sampler(member: member)
             let final = sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { i, _, x, d in
                 var row: [FieldObservables.Sample] = []
                 for field in [x, d] {

@@ -10,7 +10,19 @@ public struct PreparedDiffusion: Sendable {
     public let data: Dataset?
     /// The affine map applied to the data (file data with normalise = true).
     public let dataMap: AffineMap?
-    public let sampler: ReverseSampler
+    /// One sampler per class of `spec.modelLabels` (or one), dealt to the members in turn.
+    public let samplers: [ReverseSampler]
+
+    public var sampler: ReverseSampler { samplers[0] }
+    public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
+    /// The class of a member's conditional model, if any.
+    public func label(member: Int) -> Int? { spec.modelLabels.isEmpty ? nil : spec.modelLabels[member % spec.modelLabels.count] }
+    /// The training set a member's model draws on (its class's images for a conditional model).
+    public func trainingSet(member: Int) -> Dataset? {
+        guard let data else { return nil }
+        guard let l = label(member: member) else { return data }
+        return data.restricted(toLabel: l)
+    }
 }
 
 extension DiffusionSpec {
@@ -36,13 +48,15 @@ extension DiffusionSpec {
             }
             data = d
         }
-        let denoiser = try spec.makeDenoiser(data: data)
         let times = grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
-        return PreparedDiffusion(spec: spec, data: data, dataMap: map,
-                                 sampler: ReverseSampler(schedule: schedule, denoiser: denoiser, method: method, times: times, seed: seed))
+        let labels: [Int?] = modelLabels.isEmpty ? [nil] : modelLabels
+        let samplers = try labels.map { label in
+            ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
+        }
+        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers)
     }
 
-    func makeDenoiser(data: Dataset?) throws -> any Denoiser {
+    func makeDenoiser(data: Dataset?, label: Int?) throws -> any Denoiser {
         switch model {
         case .binaryPatch(let p):
             guard lattice.dimension <= 2 else { throw ParameterError(file: file, key: "lattice.shape", value: .array(lattice.shape.map { .int($0) }), expected: "1 or 2 axes for the binary patch model") }
@@ -51,10 +65,17 @@ extension DiffusionSpec {
             }
         case .gaussianField(let s): return GaussianFieldDenoiser(lattice: lattice, spectrum: s, effort: planner)
         case .twoPoint(let a): return TwoPointDenoiser(lattice: lattice, amplitude: a)
-        case .ideal, .equivariantIdeal:
+        case .ideal, .equivariantIdeal, .patchMachine:
             let d = data!
-            func build(_ set: Dataset) -> any Denoiser {
-                model == .ideal ? IdealDenoiser(lattice: lattice, data: set) : EquivariantIdealDenoiser(lattice: lattice, data: set, effort: planner)
+            func build(_ set: Dataset) throws -> any Denoiser {
+                switch model {
+                case .ideal: return IdealDenoiser(lattice: lattice, data: set)
+                case .patchMachine(let dictionary, let patch):
+                    do { return try PatchScoreMachine(lattice: lattice, data: set, dictionary: dictionary, patch: patch) } catch let e as PatchDictionary.Error {
+                        throw ParameterError(file: file, message: "model.patch: \(e)")
+                    }
+                default: return EquivariantIdealDenoiser(lattice: lattice, data: set, effort: planner)
+                }
             }
             func restricted(_ label: Int, key: String) throws -> Dataset {
                 guard d.labels != nil else { throw ParameterError(file: file, message: "\(key) = \(label) needs labelled data (data.labels, or a built-in set with labels)") }
@@ -66,11 +87,11 @@ extension DiffusionSpec {
             if model == .equivariantIdeal && lattice.shape.count == 3 {
                 throw ParameterError(file: file, message: "model.type = \"equivariant-ideal\" shifts along every axis: multi-channel images need \"ideal\"")
             }
-            if let label = modelLabel { return build(try restricted(label, key: "model.class")) }
+            if let label { return try build(try restricted(label, key: "model.class")) }
             if let g = guidance {
-                return GuidedDenoiser(unconditional: build(d), conditional: build(try restricted(g.label, key: "guidance.class")), weight: g.weight)
+                return GuidedDenoiser(unconditional: try build(d), conditional: try build(try restricted(g.label, key: "guidance.class")), weight: g.weight)
             }
-            return build(d)
+            return try build(d)
         }
     }
 

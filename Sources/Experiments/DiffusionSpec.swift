@@ -11,6 +11,8 @@ public struct DiffusionSpec: Sendable {
         case twoPoint(amplitude: Double)
         case ideal
         case equivariantIdeal
+        /// LS or ELS (Kamb & Ganguli) on the training data.
+        case patchMachine(PatchDictionary, PatchSchedule)
 
         var name: String {
             switch self {
@@ -19,9 +21,15 @@ public struct DiffusionSpec: Sendable {
             case .twoPoint: "two-point"
             case .ideal: "ideal"
             case .equivariantIdeal: "equivariant-ideal"
+            case .patchMachine(let d, _): d.locality == .local ? "ls" : "els"
             }
         }
-        var needsData: Bool { self == .ideal || self == .equivariantIdeal }
+        var needsData: Bool {
+            switch self {
+            case .ideal, .equivariantIdeal, .patchMachine: true
+            default: false
+            }
+        }
     }
 
     public enum DataSource: Sendable, Equatable {
@@ -49,8 +57,9 @@ public struct DiffusionSpec: Sendable {
     public var latticeGiven: Bool
     public var schedule: NoiseSchedule
     public var model: Model
-    /// Class the training set is restricted to (a conditional model), if any.
-    public var modelLabel: Int?
+    /// Classes the training set is restricted to (a conditional model): none, one for every
+    /// member, or several dealt to the members in turn (member i gets modelLabels[i % count]).
+    public var modelLabels: [Int]
     public var data: DataSource?
     /// Affine map of the data to [−1, 1] (file data only).
     public var normalise: Bool
@@ -63,6 +72,8 @@ public struct DiffusionSpec: Sendable {
     public var steps: Int
     public var grid: TimeGrid
     public var observationCount: Int
+    /// Tolerance of the mosaic check (patch machines); nil: 1 % of the training data's range.
+    public var mosaicTolerance: Double?
     public var snapshots: [Double]
 
     /// Default time range per schedule: where the dynamics lives (λ from ~10⁻⁵ to ~10³).
@@ -104,11 +115,12 @@ public struct DiffusionSpec: Sendable {
         }
 
         let mod = try ParameterSection(file: file, root: root, path: "model",
-                                       allowed: ["type", "patch", "spectrum", "amplitude", "correlation_length", "exponent", "class"])
-        let modelName = try mod.string("type", oneOf: ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal"])
+                                       allowed: ["type", "patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates"])
+        let modelName = try mod.string("type", oneOf: ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal", "ls", "els"])
         let keysOf: [String: [String]] = ["binary-patch": ["patch"], "gaussian-field": ["spectrum", "amplitude", "correlation_length", "exponent"],
-                                          "two-point": ["amplitude"], "ideal": ["class"], "equivariant-ideal": ["class"]]
-        for k in ["patch", "spectrum", "amplitude", "correlation_length", "exponent", "class"] where mod.has(k) && !keysOf[modelName]!.contains(k) {
+                                          "two-point": ["amplitude"], "ideal": ["class"], "equivariant-ideal": ["class"],
+                                          "ls": ["patch", "class", "boundary"], "els": ["patch", "class", "boundary", "candidates"]]
+        for k in ["patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates"] where mod.has(k) && !keysOf[modelName]!.contains(k) {
             throw ParameterError(file: file, message: "model.\(k) does not apply to model.type = \"\(modelName)\"")
         }
         switch modelName {
@@ -116,9 +128,25 @@ public struct DiffusionSpec: Sendable {
         case "gaussian-field": model = .gaussianField(try DiffusionSpec.spectrum(mod))
         case "two-point": model = .twoPoint(amplitude: try mod.double("amplitude", default: 1, { $0 > 0 }, expected: "a positive number"))
         case "ideal": model = .ideal
+        case "ls", "els":
+            let boundary = PatchDictionary.Boundary(rawValue: try mod.string("boundary", default: "circular", oneOf: ["circular", "zero"]))!
+            let candidates = PatchDictionary.Candidates(rawValue: try mod.string("candidates", default: "all", oneOf: ["all", "interior"]))!
+            if candidates == .interior && boundary != .circular {
+                throw ParameterError(file: file, key: "model.candidates", value: .string("interior"), expected: "\"all\" with model.boundary = \"zero\" (interior candidates are the circular ELS of the reference code)")
+            }
+            model = .patchMachine(PatchDictionary(modelName == "ls" ? .local : .equivariant, boundary: boundary, candidates: candidates),
+                                  try DiffusionSpec.patchSchedule(mod))
         default: model = .equivariantIdeal
         }
-        modelLabel = mod.has("class") ? try mod.int("class", { $0 >= 0 }, expected: "a non-negative class label") : nil
+        modelLabels = !mod.has("class") ? [] : try mod.value("class", default: nil, expected: "a non-negative class label, or an array of them (dealt to the members in turn)") { v -> [Int]? in
+            switch v {
+            case .int(let c): return c >= 0 ? [c] : nil
+            case .array(let a):
+                let c = a.compactMap { x -> Int? in if case .int(let i) = x, i >= 0 { i } else { nil } }
+                return c.count == a.count && !c.isEmpty ? c : nil
+            default: return nil
+            }
+        }
 
         let dat = try ParameterSection(file: file, root: root, path: "data",
                                        allowed: ["source", "file", "labels", "normalise", "limit", "count", "wavelength", "spectrum", "amplitude", "correlation_length", "exponent"])
@@ -140,7 +168,7 @@ public struct DiffusionSpec: Sendable {
             normalise = try dat.value("normalise", default: source == "file", expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
             dataLimit = dat.has("limit") ? try dat.int("limit", { $0 >= 1 }, expected: "a positive number of images") : nil
         } else {
-            guard !root.hasTable("data") else { throw ParameterError(file: file, message: "[data] applies only to model.type = \"ideal\" or \"equivariant-ideal\"") }
+            guard !root.hasTable("data") else { throw ParameterError(file: file, message: "[data] applies only to models of training data: model.type = \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\"") }
             data = nil
             normalise = false
             dataLimit = nil
@@ -159,8 +187,8 @@ public struct DiffusionSpec: Sendable {
 
         let gui = try ParameterSection(file: file, root: root, path: "guidance", allowed: ["class", "weight", "pulse", "table"])
         if root.hasTable("guidance") {
-            guard model.needsData else { throw ParameterError(file: file, message: "[guidance] needs a class-conditional model: model.type = \"ideal\" or \"equivariant-ideal\" with labelled data") }
-            guard modelLabel == nil else { throw ParameterError(file: file, message: "model.class and [guidance] exclude each other: guidance sets the class") }
+            guard model.needsData else { throw ParameterError(file: file, message: "[guidance] needs a model of labelled training data: model.type = \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\"") }
+            guard modelLabels.isEmpty else { throw ParameterError(file: file, message: "model.class and [guidance] exclude each other: guidance sets the class") }
             let label = try gui.int("class", { $0 >= 0 }, expected: "a non-negative class label")
             let given = ["weight", "pulse", "table"].filter(gui.has)
             guard given.count == 1 else { throw ParameterError(file: file, message: "[guidance] needs exactly one of weight, pulse, table (found \(given.isEmpty ? "none" : given.joined(separator: ", ")))") }
@@ -202,8 +230,12 @@ public struct DiffusionSpec: Sendable {
         }
         if grid.name != "edm", smp.has("rho") { throw ParameterError(file: file, message: "sampler.rho applies only to sampler.grid = \"edm\"") }
 
-        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots"])
+        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance"])
         observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
+        mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance", { $0 >= 0 }, expected: "a non-negative tolerance in the model's units") : nil
+        if mosaicTolerance != nil, case .patchMachine = model {} else if mosaicTolerance != nil {
+            throw ParameterError(file: file, message: "observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\"")
+        }
         snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= end && $0 <= start },
                                     expected: "an array of up to 16 times within [sampler.t_end, sampler.t_start] = [\(end), \(start)]")
     }
@@ -221,6 +253,13 @@ public struct DiffusionSpec: Sendable {
                 return e.count == rows.count && !e.isEmpty ? .table(e) : nil
             default: return nil
             }
+        }
+    }
+
+    static func patchValue(_ p: PatchSchedule) -> ParameterValue {
+        switch p {
+        case .fixed(let size): .int(size)
+        case .piecewise(let e): .array(e.map { .array([.double($0.time), .int($0.size)]) })
         }
     }
 
@@ -249,11 +288,19 @@ extension DiffusionSpec {
             }
         }
         switch model {
-        case .binaryPatch(.fixed(let p)): modelTable["patch"] = .int(p)
-        case .binaryPatch(.piecewise(let e)): modelTable["patch"] = .array(e.map { .array([num($0.time), .int($0.size)]) })
+        case .binaryPatch(let p): modelTable["patch"] = DiffusionSpec.patchValue(p)
         case .gaussianField(let s): put(s, into: &modelTable)
         case .twoPoint(let a): modelTable["amplitude"] = num(a)
-        case .ideal, .equivariantIdeal: if let c = modelLabel { modelTable["class"] = .int(c) }
+        case .ideal, .equivariantIdeal: break
+        case .patchMachine(let d, let p):
+            modelTable["patch"] = DiffusionSpec.patchValue(p)
+            modelTable["boundary"] = .string(d.boundary.rawValue)
+            if d.locality == .equivariant { modelTable["candidates"] = .string(d.candidates.rawValue) }
+        }
+        switch modelLabels.count {
+        case 0: break
+        case 1: modelTable["class"] = .int(modelLabels[0])
+        default: modelTable["class"] = .array(modelLabels.map { .int($0) })
         }
         var tree: [String: ParameterValue] = [
             "run": .table(["name": .string(name), "kind": .string("reverse-diffusion"), "seed": .int(Int(seed)), "members": .int(members),
@@ -261,7 +308,8 @@ extension DiffusionSpec {
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
             "schedule": .table(scheduleTable),
             "model": .table(modelTable),
-            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num))]),
+            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num))].merging(
+                mosaicTolerance.map { ["mosaic_tolerance": num($0)] } ?? [:]) { a, _ in a }),
         ]
         var samplerTable: [String: ParameterValue] = ["method": .string(method.rawValue), "t_start": num(tStart), "t_end": num(tEnd),
                                                       "steps": .int(steps), "grid": .string(grid.name)]

@@ -189,3 +189,50 @@ func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
         try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant, candidates: .interior), patch: .fixed(7))
     }
 }
+
+/// The nearest-patch centre by literal search over every pixel's dictionary (the machines'
+/// candidate rule of `directPatchDenoise`, with α = 1 and σ → 0: the arg-max of the logits).
+func directNearestCentres(_ x: [Double], data: [[Double]], shape: [Int], patch p: Int, dictionary: PatchDictionary) -> [Double] {
+    // As σ → 0 the softmax puts all weight on the nearest candidate: a tiny variance makes the
+    // direct machine that arg-max (ties are measure-zero for random data).
+    directPatchDenoise(x, data: data, shape: shape, patch: p, dictionary: dictionary, alpha: 1, variance: 1e-9)
+}
+
+@Test func mosaicCheckFindsTheNearestDictionaryPatch() throws {
+    let shape = [7, 9], data = patchTestData(count: 3, shape: shape, seed: 31), l = try Lattice(shape: shape)
+    var worst = 0.0
+    for dictionary in patchMachineKinds {
+        for p in [3, 5] {
+            let check = try MosaicCheck(data: data, dictionary: dictionary, patch: p, tolerance: 0)
+            let x = values(randomField(l, seed: 32))
+            let fast = check.nearestCentres(x), slow = directNearestCentres(x, data: data.images, shape: shape, patch: p, dictionary: dictionary)
+            worst = max(worst, zip(fast, slow).map { abs($0 - $1) }.max()!)
+        }
+    }
+    validation("mosaic check: nearest dictionary patch centre vs literal search, every dictionary, P = 3, 5", String(format: "max |Δ| %.1e", worst))
+    #expect(worst < 1e-12)
+    // A training image is its own mosaic: every pixel passes.
+    let check = try MosaicCheck(data: data, dictionary: .init(.equivariant, boundary: .zero), patch: 3, tolerance: 1e-12)
+    #expect(check.passFraction(data.images[1]) == 1)
+}
+
+@Test func elsSamplesOfTheTwoUniformImagesAreLocallyConsistentMosaics() throws {
+    // Kamb–Ganguli's convergence theorem on ±1 data with 3×3 windows: every output pixel is ±1
+    // and equals the majority sign of its window (the centre of the nearest candidate patch).
+    let l = try Lattice(shape: [16, 16]), data = SyntheticData.twoUniform(shape: [16, 16])
+    let machine = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(3))
+    let check = try MosaicCheck(data: data, dictionary: .init(.equivariant), patch: 3, tolerance: 1e-6)
+    let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
+    let sampler = ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: 3)
+    let fractions = Ensemble.map(members: 8, threads: 2) { m -> Double in
+        let d = sampler.run(member: m, from: sampler.initialState(member: m))
+        return check.passFraction(values(d))
+    }
+    let majority = Ensemble.map(members: 8, threads: 2) { m in
+        locallyConsistentFraction(sampler.run(member: m, from: sampler.initialState(member: m)), patch: 3)
+    }
+    validation("ELS on the two uniform ±1 images, 16×16, P = 3, 256 SDE steps to t = 1e-4: mosaic pass fraction of 8 samples",
+               String(format: "worst %.4f, mean %.4f (majority-sign test: worst %.4f)", fractions.min()!, fractions.reduce(0, +) / 8, majority.min()!))
+    #expect(fractions.min()! >= 0.97)
+    #expect(majority == fractions)
+}
