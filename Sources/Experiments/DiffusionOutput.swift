@@ -175,6 +175,6 @@ enum DiffusionOutput {
             let limit = max(im.map(abs).max() ?? 1, 1e-300)
             for y in 0..<rows { for x in 0..<columns { v[(oy + y) * w + ox + x] = im[y * columns + x] / limit } }
         }
-        return PNGImage.field(v, rows: h, columns: w, scale: max(1, 512 / max(w, h)))
+        return PNGImage.field(v, rows: h, columns: w, scale: max(1, (512 + max(w, h) - 1) / max(w, h)))
     }
 }

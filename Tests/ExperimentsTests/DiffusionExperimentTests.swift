@@ -198,6 +198,21 @@ let badDiffusionInputs: [BadDiffusionInput] = [
           data: writeImages, expected: ["[guidance] needs exactly one of weight, pulse, table (found weight, table)"]),
     .init("guidance and model.class", base: idealParameters, overrides: ["guidance.class=1", "guidance.weight=1.0", "model.class=0"],
           data: writeImages, expected: ["model.class and [guidance] exclude each other"]),
+    .init("interior candidates with zero padding", base: idealParameters,
+          overrides: ["model.type=\"els\"", "model.patch=3", "model.boundary=\"zero\"", "model.candidates=\"interior\""],
+          data: writeImages, expected: ["model.candidates = \"interior\"", "\"all\" with model.boundary = \"zero\""]),
+    .init("even ELS patch", base: idealParameters, overrides: ["model.type=\"els\"", "model.patch=4"], data: writeImages,
+          expected: ["model.patch = 4", "an odd patch size"]),
+    .init("interior windows larger than the images", base: idealParameters, overrides: ["model.type=\"els\"", "model.patch=9", "model.candidates=\"interior\""],
+          data: writeImages, expected: ["model.patch: interior candidates need patch size 9 ≤ the image size 6"]),
+    .init("candidates for LS", base: idealParameters, overrides: ["model.type=\"ls\"", "model.patch=3", "model.candidates=\"all\""],
+          data: writeImages, expected: ["model.candidates does not apply to model.type = \"ls\""]),
+    .init("absent class in a class list", base: idealParameters, overrides: ["model.type=\"els\"", "model.patch=3", "model.class=[0, 9]"],
+          data: writeImages, expected: ["model.class = 9", "a label present in the data (0, 1, 2)"]),
+    .init("negative class in a class list", base: idealParameters, overrides: ["model.class=[0, -1]"],
+          data: writeImages, expected: ["model.class = [0, -1]", "an array of them"]),
+    .init("mosaic tolerance without a patch machine", overrides: ["observe.mosaic_tolerance=0.1"],
+          expected: ["observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\""]),
 ]
 
 @Test(arguments: badDiffusionInputs)
@@ -215,6 +230,27 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     for e in bad.expected { #expect(stderr.contains(e), "stderr: \(stderr)") }
     #expect(stderr.split(separator: "\n").count == 1, "one line: \(stderr)")
     #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == before, "nothing written")
+}
+
+@Test func patchMachineRunsDealClassesAndCheckTheirSamples() throws {
+    let file = try writeTiny(idealParameters), dir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent)
+    try writeImages(to: dir)
+    let out = try Experiment.run(file: file, out: dir.appendingPathComponent("els").path,
+                                 overrides: ["model.type=\"els\"", "model.patch=3", "model.boundary=\"zero\"", "model.class=[2, 0]",
+                                             "sampler.method=\"reverse-sde-exponential\"", "sampler.t_end=1e-5"], progress: false)
+    func array(_ f: String) throws -> NPY.Decoded { try NPY.decode(Data(contentsOf: out.appendingPathComponent(f)), file: f) }
+    #expect(try array("sample_labels.npy").values == [2, 0, 2, 0])
+    #expect(try array("nearest.npy").shape == [4, 6, 6] && array("mosaic_fraction.npy").shape == [4])
+    // Class 2 has the single image 4: its members' nearest training image is that image.
+    let nearest = try array("nearest.npy"), samples = try array("samples.npy")
+    for m in [0, 2] { #expect(distance(Array(nearest.values[(m * 36)..<((m + 1) * 36)]), toImage: 4) < 1e-12) }
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+    #expect(summary["mosaic_tolerance"] as? Double == 0.02 && summary["mosaic_patch"] as? Int == 3)
+    let fractions = try array("mosaic_fraction.npy").values
+    #expect(abs((summary["mosaic_pass_fraction_min"] as? Double ?? -1) - fractions.min()!) < 1e-15)
+    #expect(samples.shape == [4, 6, 6] && fractions.allSatisfy { $0 > 0.5 })
+    let parameters = try String(contentsOf: out.appendingPathComponent("parameters.toml"), encoding: .utf8)
+    #expect(parameters.contains("class = [2, 0]") && parameters.contains("boundary = \"zero\""))
 }
 
 @Test func multiChannelImagesLiveOnALatticeWithTheChannelsLast() throws {
