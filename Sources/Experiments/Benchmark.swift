@@ -117,6 +117,8 @@ extension Benchmark {
         public let patch: Int
         public let threads: Int
         public let milliseconds: Double
+        /// A bare r2c + c2r round trip of the same n×n lattice, timed in the same process.
+        public let roundTripMicroseconds: Double
         /// Candidate comparisons per evaluation: pixels × candidates per pixel.
         public let pairs: Int
         public var nanosecondsPerPair: Double { milliseconds * 1e6 / Double(pairs) }
@@ -146,13 +148,17 @@ extension Benchmark {
         var a = now()
         machine.denoise(x, at: level, into: d, workspace: w)
         let reps = max(1, Int(sampleSeconds / max(now() - a, 1e-9)))
-        var times: [Double] = []
+        var times: [Double] = [], fft: [Double] = []
+        let t = FourierTransform.plan(lattice), s = SpectralField(lattice), f = RealField(lattice)
         for _ in 0..<samples {
             a = now()
             for _ in 0..<reps { machine.denoise(x, at: level, into: d, workspace: w) }
             times.append((now() - a) / Double(reps))
+            a = now()
+            for _ in 0..<1000 { t.forward(f, into: s); t.inverse(destroying: s, into: f) }
+            fft.append((now() - a) / 1000)
         }
         return PatchRow(machine: equivariant ? "ELS" : "LS", n: n, images: images, patch: patch, threads: threads,
-                        milliseconds: median(times) * 1e3, pairs: try machine.candidatePairs(patch: patch))
+                        milliseconds: median(times) * 1e3, roundTripMicroseconds: median(fft) * 1e6, pairs: try machine.candidatePairs(patch: patch))
     }
 }

@@ -69,7 +69,7 @@ extension PlannerEffort: ExpressibleByArgument {}
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Model-A and reverse-diffusion steps per second against a bare FFT round trip in the same process (build with -c release).")
+        abstract: "Model-A and reverse-diffusion steps, and patch-machine evaluations, against a bare FFT round trip in the same process (build with -c release).")
 
     @Option(parsing: .upToNextOption, help: "Lattice sizes N (N×N, double).")
     var sizes: [Int] = [128, 256, 512, 1024]
@@ -115,12 +115,13 @@ struct Bench: ParsableCommand {
     func benchPatch(threads: Int) throws {
         print("\npatch-score machines: one evaluation, 28×28, 64 training images uniform in [0, 1), ᾱ = 0.5 (the W3 anchor's setting)")
         print("anchors (../shared/anchors/RESULTS.md): C box-sum LS ≈ 0.2 ms (2.5–5 ns per pixel × image); ELS as numpy GEMM + softmax 235 ms (1 thread), 176 ms (2 BLAS threads)")
-        print("  machine    P   threads          ms   candidates/pixel   ns per (pixel × candidate)")
+        print("  machine    P   threads          ms   candidates/pixel   ns per (pixel × candidate)   evaluation / round trip")
         for equivariant in [false, true] {
             for p in [3, 5, 9] {
                 for t in Set([1, threads]).sorted() {
                     let r = try Benchmark.measurePatchMachine(equivariant: equivariant, n: 28, images: 64, patch: p, threads: t, samples: samples)
-                    print(String(format: "%9@ %4d %9d %11.3f %18d %28.2f", r.machine, r.patch, r.threads, r.milliseconds, r.pairs / (28 * 28), r.nanosecondsPerPair))
+                    print(String(format: "%9@ %4d %9d %11.3f %18d %28.2f %25.0f", r.machine as NSString, r.patch, r.threads, r.milliseconds, r.pairs / (28 * 28),
+                                 r.nanosecondsPerPair, r.milliseconds * 1e3 / r.roundTripMicroseconds))
                 }
             }
         }
