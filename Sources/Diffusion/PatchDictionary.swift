@@ -112,5 +112,4 @@ public struct PatchAxis: Sendable, Equatable {
 
     /// Every index of the input a window can touch.
     public var inputExtent: ClosedRange<Int> { window.lowerBound...(size - 1 + window.upperBound) }
-
 }

@@ -14,7 +14,8 @@ import Lattice
 ///
 /// The training images are split into fixed chunks (independent of the thread count); each
 /// chunk is scanned into its own accumulator and the accumulators are merged in chunk order,
-/// so results are bitwise the same on any number of threads. Working memory is one padded
+/// so results are bitwise the same on any number of threads. A class-conditional machine is
+/// the machine on `Dataset.restricted(toLabel:)`. Working memory is one padded
 /// copy of the training set per patch size and O(chunks · H · W) per evaluation.
 public struct PatchScoreMachine: Denoiser {
     public let lattice: Lattice
@@ -63,13 +64,6 @@ public struct PatchScoreMachine: Denoiser {
         self.geometries = geometries
         self.padded = padded
         self.chunks = chunks
-    }
-
-    /// The same machine on the images of one class (a class-conditional model); nil when the
-    /// data have no labels or none with this label.
-    public func restricted(toLabel label: Int) throws -> PatchScoreMachine? {
-        guard let d = data.restricted(toLabel: label) else { return nil }
-        return try PatchScoreMachine(lattice: lattice, data: d, dictionary: dictionary, patch: patch, threads: threads)
     }
 
     /// Candidates compared per evaluation at patch size p, summed over pixels: N·Σ_u |dictionary(u)|.

@@ -17,12 +17,6 @@ public struct PreparedDiffusion: Sendable {
     public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
     /// The class of a member's conditional model, if any.
     public func label(member: Int) -> Int? { spec.modelLabels.isEmpty ? nil : spec.modelLabels[member % spec.modelLabels.count] }
-    /// The training set a member's model draws on (its class's images for a conditional model).
-    public func trainingSet(member: Int) -> Dataset? {
-        guard let data else { return nil }
-        guard let l = label(member: member) else { return data }
-        return data.restricted(toLabel: l)
-    }
 }
 
 extension DiffusionSpec {
