@@ -32,3 +32,9 @@ public struct Estimate: Sendable, Equatable, Codable {
         return Estimate(mean: full, standardError: v.squareRoot())
     }
 }
+
+/// The median (the mean of the two middle values for an even count).
+public func median(_ x: [Double]) -> Double {
+    let s = x.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+}

@@ -15,6 +15,9 @@ public struct Dataset: Sendable, Equatable {
 
     public var count: Int { images.count }
 
+    /// The lattice the images live on: `shape`, with a single channel [H, W, 1] read as [H, W].
+    public var latticeShape: [Int] { shape.count == 3 && shape[2] == 1 ? Array(shape.prefix(2)) : shape }
+
     /// The images of one class (the class-conditional training set). Nil when there are no
     /// labels or no image has this label.
     public func restricted(toLabel label: Int) -> Dataset? {

@@ -20,16 +20,9 @@ public struct MosaicCheck: Sendable {
         self.dictionary = dictionary
         self.patch = patch
         self.tolerance = tolerance
-        let shape = data.shape.count == 3 && data.shape[2] == 1 ? Array(data.shape.prefix(2)) : data.shape
-        let g = try PatchGeometry(shape: shape, patch: patch, dictionary: dictionary), layout = g.trainingLayout
+        let g = try PatchGeometry(shape: data.latticeShape, patch: patch, dictionary: dictionary)
         geometry = g
-        var out = [Double](repeating: 0, count: data.count * layout.count)
-        out.withUnsafeMutableBufferPointer { o in
-            for (n, y) in data.images.enumerated() {
-                y.withUnsafeBufferPointer { layout.fill(o.baseAddress! + n * layout.count, from: $0.baseAddress!, geometry: g) }
-            }
-        }
-        padded = out
+        padded = g.trainingLayout.padded(data.images, geometry: g)
     }
 
     /// The centre of the nearest dictionary patch for every pixel (flattened like the images).

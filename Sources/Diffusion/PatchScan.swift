@@ -45,6 +45,16 @@ struct PaddedPlanes: Sendable {
         channel * planeStride + (row - rows.lowerBound) * rowStride + (col - cols.lowerBound)
     }
 
+    /// The images (each flattened [H, W, C], channels last) padded one after another.
+    func padded<S: Sequence>(_ images: S, geometry g: PatchGeometry) -> [Double] where S.Element == [Double] {
+        let list = Array(images)
+        var out = [Double](repeating: 0, count: list.count * count)
+        out.withUnsafeMutableBufferPointer { o in
+            for (k, y) in list.enumerated() { y.withUnsafeBufferPointer { fill(o.baseAddress! + k * count, from: $0.baseAddress!, geometry: g) } }
+        }
+        return out
+    }
+
     /// Writes the image (flattened [H, W, C], channels last) padded by the geometry's boundary rule.
     func fill(_ out: UnsafeMutablePointer<Double>, from image: UnsafePointer<Double>, geometry g: PatchGeometry) {
         out.initialize(repeating: 0, count: count)
@@ -90,27 +100,22 @@ struct PatchScan {
         v.initialize(repeating: 0, count: qStride)
         hsum = .allocate(capacity: qStride)
         hsum.initialize(repeating: 0, count: qStride)
-        tailBias = .allocate(capacity: 9)
-        for k in 0...8 { tailBias[k] = Double8((0..<8).map { $0 < k ? 0 : -Double.infinity }) }
     }
 
     func deallocate() {
         q.deallocate()
         v.deallocate()
         hsum.deallocate()
-        tailBias.deallocate()
     }
 
     @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
     @inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
 
-    /// Lane biases for a block of eight with k admissible lanes: 0 for the first k, −∞ after.
-    let tailBias: UnsafeMutablePointer<Double8>
-
     @inline(__always)
     func run<R: PatchReducer>(x: UnsafePointer<Double>, y: UnsafePointer<Double>, alpha: Double, gain: Double, into reducer: inout R) {
         let g = geometry, (a2, aa) = (2 * alpha * gain, alpha * alpha * gain)
         let pr = g.rows.window.count, pc = g.cols.window.count
+        let lane = Double8(0, 1, 2, 3, 4, 5, 6, 7)
         for sr in g.rows.shifts {
             let firstRow = sr.pixels.lowerBound + g.rows.window.lowerBound
             let qRows = sr.pixels.count + pr - 1
@@ -152,7 +157,7 @@ struct PatchScan {
                         if t < pc { odd += load(vb + t) }
                         var s = even + odd
                         let c = sc.pixels.lowerBound + 8 * b, left = sc.pixels.upperBound - c + 1
-                        if left < 8 { s += tailBias[left] }
+                        if left < 8 { s.replace(with: -.infinity, where: lane .>= Double8(repeating: Double(left))) }
                         reducer.absorb(row: u, col: c, score: s, centre: y + training.offset(channel: 0, row: u + sr.offset, col: c + sc.offset),
                                        planeStride: training.planeStride)
                     }

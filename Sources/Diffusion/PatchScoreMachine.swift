@@ -48,27 +48,18 @@ public struct PatchScoreMachine: Denoiser {
         var geometries: [Int: PatchGeometry] = [:], padded: [Int: [[Double]]] = [:], chunks: [Int: [Range<Int>]] = [:]
         for p in patch.sizes {
             let g = try PatchGeometry(shape: lattice.shape, patch: p, dictionary: dictionary)
-            let layout = g.trainingLayout
             geometries[p] = g
             chunks[p] = PatchScoreMachine.chunks(count: data.count, pairsPerImage: g.candidatePairs)
-            padded[p] = chunks[p]!.map { chunk in
-                var out = [Double](repeating: 0, count: chunk.count * layout.count)
-                out.withUnsafeMutableBufferPointer { o in
-                    for (k, n) in chunk.enumerated() {
-                        data.images[n].withUnsafeBufferPointer { layout.fill(o.baseAddress! + k * layout.count, from: $0.baseAddress!, geometry: g) }
-                    }
-                }
-                return out
-            }
+            padded[p] = chunks[p]!.map { g.trainingLayout.padded(data.images[$0], geometry: g) }
         }
         self.geometries = geometries
         self.padded = padded
         self.chunks = chunks
     }
 
-    /// Candidates compared per evaluation at patch size p, summed over pixels: N·Σ_u |dictionary(u)|.
-    public func candidatePairs(patch p: Int) throws -> Int {
-        try (geometries[p] ?? PatchGeometry(shape: lattice.shape, patch: p, dictionary: dictionary)).candidatePairs * data.count
+    /// Candidates compared per evaluation at time t, summed over pixels: N·Σ_u |dictionary(u)|.
+    public func candidatePairs(at t: Double) -> Int {
+        geometries[patch.size(at: t)]!.candidatePairs * data.count
     }
 
     public func denoise(_ x: RealField, at level: NoiseLevel, into d: RealField, workspace: DenoiserWorkspace) {

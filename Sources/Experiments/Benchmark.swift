@@ -1,4 +1,5 @@
 import Foundation
+import Analysis
 import Diffusion
 import FieldTheory
 import Lattice
@@ -19,11 +20,6 @@ public enum Benchmark {
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-
-    static func median(_ x: [Double]) -> Double {
-        let s = x.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
-    }
 
     public static func measure(n: Int, samples: Int = 7, sampleSeconds: Double = 0.25, planner: PlannerEffort = .estimate, fftThreads: Int = 1) throws -> Row {
         let lattice = try Lattice(shape: [n, n])
@@ -130,15 +126,10 @@ extension Benchmark {
     public static func measurePatchMachine(equivariant: Bool, n: Int, images: Int, patch: Int, threads: Int,
                                            samples: Int = 5, sampleSeconds: Double = 0.2) throws -> PatchRow {
         let lattice = try Lattice(shape: [n, n])
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Double {  // SplitMix64
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-        }
-        let data = Dataset(images: (0..<images).map { _ in (0..<(n * n)).map { _ in uniform() } }, shape: [n, n])
+        // Uniform [0, 1) pixels: the SplitMix64 finaliser of a counter.
+        let data = Dataset(images: (0..<images).map { k in (0..<(n * n)).map { i in
+            Double(GaussianNoise.mix(UInt64(k * n * n + i)) >> 11) * 0x1p-53
+        } }, shape: [n, n])
         let machine = try PatchScoreMachine(lattice: lattice, data: data, dictionary: PatchDictionary(equivariant ? .equivariant : .local), patch: .fixed(patch), threads: threads)
         let level = NoiseLevel(time: 0, alpha: 0.5.squareRoot(), sigma: 0.5.squareRoot(), alphaRate: 0, sigmaRate: 0)
         let noise = RealField(lattice)
@@ -159,6 +150,6 @@ extension Benchmark {
             fft.append((now() - a) / 1000)
         }
         return PatchRow(machine: equivariant ? "ELS" : "LS", n: n, images: images, patch: patch, threads: threads,
-                        milliseconds: median(times) * 1e3, roundTripMicroseconds: median(fft) * 1e6, pairs: try machine.candidatePairs(patch: patch))
+                        milliseconds: median(times) * 1e3, roundTripMicroseconds: median(fft) * 1e6, pairs: machine.candidatePairs(at: 0))
     }
 }

@@ -53,8 +53,7 @@ enum DiffusionOutput {
         // Snapshots and samples
         let shape = spec.lattice.shape
         let image = shape.count >= 2 ? (rows: shape[0], columns: shape[1]) : nil
-        // 3-D lattices (or channels) are shown by their first slice.
-        func slice(_ f: [Double]) -> [Double] { shape.count == 3 ? stride(from: 0, to: f.count, by: shape[2]).map { f[$0] } : f }
+        func slice(_ f: [Double]) -> [Double] { firstSlice(f, shape: shape) }
         if !r.snapshots.isEmpty {
             try folder.write("snapshots.npy", NPY.encode(r.snapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
             try folder.write("denoised_snapshots.npy", NPY.encode(r.denoisedSnapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
@@ -163,6 +162,11 @@ enum DiffusionOutput {
         guard let (_, j) = best else { return nil }
         let t = (r.times[j] * r.times[j - 1]).squareRoot()
         return (t, r.spec.schedule.level(at: t).logSignalToNoise)
+    }
+
+    /// 3-D lattices (or channels) are shown by their first slice along the last axis.
+    static func firstSlice(_ f: [Double], shape: [Int]) -> [Double] {
+        shape.count == 3 ? stride(from: 0, to: f.count, by: shape[2]).map { f[$0] } : f
     }
 
     /// Up to 16 images in a grid of 4 columns with one-pixel white (zero) gaps.

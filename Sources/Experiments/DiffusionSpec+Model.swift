@@ -32,7 +32,7 @@ extension DiffusionSpec {
                 map = d.unitIntervalMap
                 d = d.mapped(by: map!)
             }
-            let shape = d.shape.count == 3 && d.shape[2] == 1 ? Array(d.shape.prefix(2)) : d.shape
+            let shape = d.latticeShape
             if !latticeGiven {
                 spec.lattice = try Lattice(shape: shape)
                 spec.latticeGiven = true

@@ -233,8 +233,10 @@ public struct DiffusionSpec: Sendable {
         let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance"])
         observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
         mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance", { $0 >= 0 }, expected: "a non-negative tolerance in the model's units") : nil
-        if mosaicTolerance != nil, case .patchMachine = model {} else if mosaicTolerance != nil {
-            throw ParameterError(file: file, message: "observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\"")
+        if mosaicTolerance != nil {
+            guard case .patchMachine = model else {
+                throw ParameterError(file: file, message: "observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\"")
+            }
         }
         snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= end && $0 <= start },
                                     expected: "an array of up to 16 times within [sampler.t_end, sampler.t_start] = [\(end), \(start)]")

@@ -1,3 +1,4 @@
+import Analysis
 import Diffusion
 import Foundation
 import Lattice
@@ -30,7 +31,6 @@ enum PatchMachineOutput {
             return Check(passFraction: check.passFraction(x), nearestIndex: nearest, nearestDistance: distances[nearest])
         }
         let fractions = results.map(\.passFraction), distances = results.map(\.nearestDistance)
-        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2]) }
         let nearestImages = results.indices.map { checks[prepared.label(member: $0)]!.data.images[results[$0].nearestIndex] }
         let shape = spec.lattice.shape
         try folder.write("mosaic_fraction.npy", NPY.encode(fractions, shape: [fractions.count]))
@@ -56,8 +56,7 @@ enum PatchMachineOutput {
         ] + (spec.modelLabels.isEmpty ? [] : [("sample_labels.npy", "the class of each sample's conditional model")])
         if shape.count >= 2 {
             let pairs = (0..<min(8, r.samples.count)).flatMap { [r.samples[$0], nearestImages[$0]] }
-            let first = shape.count == 3 ? { (f: [Double]) in stride(from: 0, to: f.count, by: shape[2]).map { f[$0] } } : { $0 }
-            try folder.write("samples_vs_nearest.png", DiffusionOutput.tiled(pairs.map(first), rows: shape[0], columns: shape[1]))
+            try folder.write("samples_vs_nearest.png", DiffusionOutput.tiled(pairs.map { DiffusionOutput.firstSlice($0, shape: shape) }, rows: shape[0], columns: shape[1]))
             report.figures.insert(("samples_vs_nearest.png", "Samples (1st and 3rd columns) beside their nearest training images (2nd and 4th)"), at: 0)
         }
     }
