@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Rooms and the direction of their doors (docs/architecture.md):
-// CFFTW ← Lattice ← FieldTheory, Diffusion, Analysis ← Experiments ← criticality.
+// CFFTW ← Lattice ← FieldTheory, Diffusion ← Analysis ← Experiments ← criticality.
 let package = Package(
     name: "Criticality",
     products: [
@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "Lattice", dependencies: ["CFFTW"]),
         .target(name: "FieldTheory", dependencies: ["Lattice"]),
         .target(name: "Diffusion", dependencies: ["Lattice"]),
-        .target(name: "Analysis", dependencies: ["Lattice"]),
+        .target(name: "Analysis", dependencies: ["Lattice", "Diffusion"]),
         .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "TOMLKit"]),
         .executableTarget(name: "criticality", dependencies: [
             "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -26,7 +26,7 @@ let package = Package(
         .testTarget(name: "LatticeTests", dependencies: ["Lattice"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Analysis"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Analysis"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Diffusion"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
     ],
     swiftLanguageModes: [.v6]

@@ -57,15 +57,17 @@ public struct ReverseSampler: Sendable {
         return x
     }
 
-    /// Runs one member from `x` (at t₀, overwritten) and returns D(x_{t_n}, t_n).
+    /// Runs one member from `x` (at t_start, grid index `startingAt`; overwritten) and returns
+    /// D(x_{t_n}, t_n). Steps draw the same noise whatever the start, so a run from an
+    /// intermediate state continues on the member's Brownian path (common random numbers).
     /// `observe(i, level, x_{t_i}, D(x_{t_i}))` is called at every grid index i in `observing`,
     /// `afterStep` after each step (for progress reports).
-    public func run(member: Int, from x: RealField, observing: Set<Int> = [],
+    public func run(member: Int, from x: RealField, startingAt start: Int = 0, observing: Set<Int> = [],
                     observe: (Int, NoiseLevel, RealField, RealField) -> Void = { _, _, _, _ in },
                     afterStep: () -> Void = {}) -> RealField {
         let w = DenoiserWorkspace(lattice), d = RealField(lattice), xi = RealField(lattice)
         let trial = RealField(lattice), trialD = RealField(lattice)
-        for i in 0...steps {
+        for i in start...steps {
             let now = schedule.level(at: times[i])
             denoiser.denoise(x, at: now, into: d, workspace: w)
             if observing.contains(i) { observe(i, now, x, d) }
