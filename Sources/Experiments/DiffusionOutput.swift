@@ -13,42 +13,12 @@ enum DiffusionOutput {
         var report = HTMLReport(title: spec.name)
         let logLambda = r.levels.map(\.logSignalToNoise)
 
-        // Time series
-        var header = ["t", "log_lambda", "alpha", "sigma"]
-        for f in DiffusionResult.fieldNames {
-            header += ["m2_\(f)", "m2_\(f)_se", "xi_1e_\(f)", "xi_1e_\(f)_se", "xi_2nd_\(f)", "xi_2nd_\(f)_se", "xi_oz_\(f)", "xi_oz_\(f)_se"]
-        }
-        let rows = r.times.indices.map { j -> [Double] in
-            var row = [r.times[j], logLambda[j], r.levels[j].alpha, r.levels[j].sigma]
-            for f in fields {
-                let s = r.summaries[j][f]
-                row += [s.order.m2.mean, s.order.m2.standardError, s.xiOneOverE.mean, s.xiOneOverE.standardError,
-                        s.xiSecondMoment.mean, s.xiSecondMoment.standardError, s.xiOrnsteinZernike.mean, s.xiOrnsteinZernike.standardError]
-            }
-            return row
-        }
-        try folder.write("timeseries.csv", CSV.table(header: header, rows: rows))
-        try folder.write("t.npy", NPY.encode(r.times, shape: [r.times.count]))
-        try folder.write("log_lambda.npy", NPY.encode(logLambda, shape: [r.times.count]))
-        func perField(_ value: (FieldObservables.Summary) -> [Double]) -> [Double] {
-            r.summaries.flatMap { row in row.flatMap(value) }
-        }
-        let t = r.times.count, shells = r.shellWaveNumber.count
-        try folder.write("xi.npy", NPY.encode(perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean] }, shape: [t, 4, 3]))
-        try folder.write("xi_se.npy", NPY.encode(perField { [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError] }, shape: [t, 4, 3]))
-
-        // Structure factor and correlation function
-        try folder.write("k.npy", NPY.encode(r.shellWaveNumber, shape: [shells]))
-        try folder.write("structure_factor.npy", NPY.encode(perField(\.s), shape: [t, 4, shells]))
-        try folder.write("structure_factor_se.npy", NPY.encode(perField(\.sError), shape: [t, 4, shells]))
-        var sRows: [[Double]] = []
-        for j in r.times.indices { for f in fields { for s in 0..<shells {
-            sRows.append([r.times[j], logLambda[j], Double(f), r.shellWaveNumber[s], Double(r.shellLabel[s]), r.shellModes[s],
-                          r.summaries[j][f].s[s], r.summaries[j][f].sError[s]])
-        } } }
-        try folder.write("structure_factor.csv", CSV.table(header: ["t", "log_lambda", "field", "k", "shell", "modes", "S", "S_se"], rows: sRows))
-        try folder.write("r.npy", NPY.encode(r.distance, shape: [r.distance.count]))
-        try folder.write("correlation.npy", NPY.encode(perField(\.g), shape: [t, 4, r.distance.count]))
+        let t = r.times.count
+        let path = PathObservables(fieldNames: DiffusionResult.fieldNames, fieldLabels: fieldLabels, times: r.times, logLambda: logLambda,
+                                   summaries: r.summaries, shellWaveNumber: r.shellWaveNumber, shellLabel: r.shellLabel, shellModes: r.shellModes,
+                                   distance: r.distance, logTime: spec.grid != .uniform)
+        var summary: [String: Any] = [:]
+        try path.write(to: folder, report: &report, summary: &summary)
 
         // Snapshots and samples
         let shape = spec.lattice.shape
@@ -76,15 +46,6 @@ enum DiffusionOutput {
 
         // Plots
         let logT = spec.grid != .uniform
-        var xiPlot = SVGPlot(title: "Correlation length along the reverse path", xLabel: "t", yLabel: "ξ_1/e", logX: logT, logY: true)
-        var lambdaPlot = SVGPlot(title: "Correlation length against signal-to-noise", xLabel: "log λ_t", yLabel: "ξ_1/e", logY: true)
-        for f in fields {
-            let y = r.summaries.map { $0[f].xiOneOverE.mean }, e = r.summaries.map { $0[f].xiOneOverE.standardError }
-            xiPlot.series.append(.init(label: fieldLabels[f], x: r.times, y: y, error: e, dashed: f % 2 == 1, markers: f == 3))
-            lambdaPlot.series.append(.init(label: fieldLabels[f], x: logLambda, y: y, error: e, dashed: f % 2 == 1, markers: f == 3))
-        }
-        try folder.write("xi.svg", xiPlot.render())
-        try folder.write("xi_lambda.svg", lambdaPlot.render())
         var sPlot = SVGPlot(title: "Structure factor of x_t", xLabel: "|k|", yLabel: "S(k)", logX: true, logY: true)
         let shown = r.snapshotLevels.isEmpty ? [r.levels[last]] : r.snapshotLevels
         for level in shown {
@@ -96,30 +57,28 @@ enum DiffusionOutput {
         mPlot.series = [0, 2].map { f in .init(label: fieldLabels[f], x: r.times, y: r.summaries.map { $0[f].order.m2.mean }, error: r.summaries.map { $0[f].order.m2.standardError }) }
         try folder.write("order_parameter.svg", mPlot.render())
         let plots: [(file: String, caption: String)] = [
-            ("xi.svg", "ξ_1/e of the four fields against t (reverse time runs right to left); bars are jackknife standard errors over members"),
-            ("xi_lambda.svg", "the same against log λ_t = log(α_t²/σ_t²)"),
             ("structure_factor.svg", "Shell-averaged S(k) of x_t at the snapshot times (k = 0 not shown)"),
             ("order_parameter.svg", "⟨m²⟩ of x_t and of D(x_t)"),
         ]
-        report.figures.insert(contentsOf: plots, at: 0)
-        report.dataFiles = [
-            ("timeseries.csv", "t, log λ, α, σ and per field ⟨m²⟩ and the three correlation lengths with standard errors"),
-            ("t.npy", "observation times (T,)"), ("log_lambda.npy", "log λ_t at those times (T,)"),
-            ("xi.npy", "(T, 4, 3): fields x, sign x, D, sign D × ξ_1/e, ξ_2nd, ξ_OZ"), ("xi_se.npy", "their standard errors"),
-            ("k.npy", "mean |k| per shell (K,)"), ("structure_factor.npy", "S(k, t) per field, shape (T, 4, K)"),
-            ("structure_factor_se.npy", "its standard errors"), ("structure_factor.csv", "S(k, t) in long format (field 0–3)"),
-            ("r.npy", "distance bins (R,)"), ("correlation.npy", "connected G(r, t) per field, shape (T, 4, R)"),
+        report.figures.insert(contentsOf: plots, at: report.figures.firstIndex { !$0.file.hasPrefix("xi") } ?? report.figures.count)
+        if r.spec.trajectories {
+            try folder.write("trajectory.npy", NPY.encode(r.trajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
+            try folder.write("trajectory_denoised.npy", NPY.encode(r.denoisedTrajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
+            report.dataFiles += [("trajectory.npy", "every member's x_t at the observation times, shape (T, members, *lattice.shape): the input of criticality analyze"),
+                                 ("trajectory_denoised.npy", "their D(x_t)")]
+        }
+        report.dataFiles += [
             ("snapshots.npy", "member 0's x_t at the snapshot times, shape (n, *lattice.shape)"),
             ("denoised_snapshots.npy", "its D(x_t)"), ("snapshot_t.npy", "snapshot times"),
             ("samples.npy", "final posterior means D(x_{t_end}), shape (members ≤ 256, *lattice.shape)"),
             ("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers"), ("parameters.toml", "effective parameters"),
         ]
 
-        var summary: [String: Any] = [
+        summary.merge([
             "t_end": r.times[last], "log_lambda_end": logLambda[last], "fields": DiffusionResult.fieldNames,
             "members": spec.members, "steps": spec.steps,
             "denoiser_evaluations_per_second": Double(spec.members * spec.steps * spec.method.evaluationsPerStep) / r.wallSeconds,
-        ]
+        ]) { a, _ in a }
         for f in fields {
             let s = r.summaries[last][f], name = DiffusionResult.fieldNames[f]
             summary["xi_1e_\(name)"] = s.xiOneOverE.mean
@@ -136,11 +95,7 @@ enum DiffusionOutput {
         if case .patchMachine(let dictionary, let patch) = spec.model {
             try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
         }
-        if let peak = growthPeak(r, field: 3) {
-            summary["t_peak_xi_growth"] = peak.time
-            summary["log_lambda_peak_xi_growth"] = peak.logLambda
-            report.summary.append(("peak of −dξ/dlog t (sign D)", String(format: "t = %.4g (log λ = %.2f)", peak.time, peak.logLambda)))
-        }
+        try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary)
         report.summary.insert(contentsOf: [
             ("model", spec.model.name), ("schedule", spec.schedule.name), ("sampler", "\(spec.method.rawValue), \(spec.steps) steps on a \(spec.grid.name) grid"),
             ("t (final)", String(format: "%.4g", r.times[last])),
@@ -148,20 +103,6 @@ enum DiffusionOutput {
         if let c = summary["locally_consistent_fraction"] as? Double { report.summary.append(("locally consistent pixels", String(format: "%.4f", c))) }
         report.summary.append(("members × steps", "\(spec.members) × \(spec.steps)"))
         return (report, summary)
-    }
-
-    /// Where ξ_1/e of a field grows fastest as t decreases: the maximum of −Δξ/Δlog t between
-    /// consecutive observations, placed at their geometric-mean time (THEORY.md §8, estimator 4).
-    static func growthPeak(_ r: DiffusionResult, field f: Int) -> (time: Double, logLambda: Double)? {
-        var best: (Double, Int)?
-        for j in 1..<r.times.count {
-            let a = r.summaries[j - 1][f].xiOneOverE.mean, b = r.summaries[j][f].xiOneOverE.mean
-            let rate = -(b - a) / (log(r.times[j]) - log(r.times[j - 1]))
-            if rate.isFinite, rate > (best?.0 ?? -.infinity) { best = (rate, j) }
-        }
-        guard let (_, j) = best else { return nil }
-        let t = (r.times[j] * r.times[j - 1]).squareRoot()
-        return (t, r.spec.schedule.level(at: t).logSignalToNoise)
     }
 
     /// 3-D lattices (or channels) are shown by their first slice along the last axis.

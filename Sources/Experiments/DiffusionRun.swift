@@ -23,6 +23,19 @@ public struct DiffusionResult: Sendable {
     public let denoisedSnapshots: [[Double]]
     /// The final posterior means D(x_{t_end}) of the first ``storedSamples`` members.
     public let samples: [[Double]]
+    /// Jacobian probes along the trajectories ([softening]): σ²h per wave, [time][member][wave],
+    /// for the first `softening.members` members.
+    public let probeStiffness: [[[Double]]]
+    /// The probes' waves and shells (nil without [softening]).
+    public let probe: JacobianProbe?
+    /// Observation positions (indices into ``levels``) with a dynamic response, and χ_dyn there
+    /// per probed member, [position][member], for the wave ``responseWave``.
+    public let responsePositions: [Int]
+    public let responses: [[Double]]
+    public let responseWave: PlaneWave?
+    /// Every member's x_t and D(x_t) at the observation times, [time][member] (observe.trajectories).
+    public let trajectories: [[[Double]]]
+    public let denoisedTrajectories: [[[Double]]]
     public let wallSeconds: Double
 
     public static let storedSamples = 256
@@ -54,12 +67,30 @@ public enum DiffusionRun {
             var snapshots: [[Double]] = []
             var denoised: [[Double]] = []
             var final: [Double] = []
+            var stiffness: [[Double]] = []
+            var responses: [Double] = []
+            var x: [[Double]] = []
+            var d: [[Double]] = []
         }
+        let probed = spec.softening?.members ?? 0
+        let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, method: f.method, relativeStep: f.step) } }
+        let responsePositions = responsePositions(spec, observations: indices.count)
+        let responseIndices = Set(responsePositions.map { indices[$0] })
+        let response = spec.softening.map { DynamicResponse(wave: prepared.responseWave, relativeStep: $0.responseStep) }
         let records = Ensemble.map(members: spec.members, threads: threads) { member -> Record in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
             var rec = Record()
             let sampler = prepared.sampler(member: member)
-            let final = sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { i, _, x, d in
+            let probe = member < probed ? probes?[member % prepared.samplers.count] : nil, probeWork = JacobianProbe.Workspace(lattice)
+            let final = sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { i, level, x, d in
+                if let probe {
+                    rec.stiffness.append(probe.stiffness(at: x, level: level, workspace: probeWork))
+                    if responseIndices.contains(i) { rec.responses.append(response!.measure(sampler: sampler, member: member, state: x, index: i)) }
+                }
+                if spec.trajectories {
+                    rec.x.append(x.array)
+                    rec.d.append(d.array)
+                }
                 var row: [FieldObservables.Sample] = []
                 for field in [x, d] {
                     row.append(observables.measure(field, spectrum: spectrum, scratch: scratch, work: work))
@@ -90,7 +121,20 @@ public enum DiffusionRun {
             snapshotLevels: snapshotIndices.map { spec.schedule.level(at: sampler.times[$0]) },
             snapshots: records[0].snapshots, denoisedSnapshots: records[0].denoised,
             samples: records.prefix(DiffusionResult.storedSamples).map(\.final),
+            probeStiffness: indices.indices.map { j in records.prefix(probed).map { $0.stiffness[j] } }, probe: probes?[0],
+            responsePositions: responsePositions, responses: responsePositions.indices.map { j in records.prefix(probed).map { $0.responses[j] } },
+            responseWave: spec.softening == nil ? nil : prepared.responseWave,
+            trajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.x[j] } } : [],
+            denoisedTrajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.d[j] } } : [],
             wallSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// `softening.response` observation positions, evenly spread and excluding the final time
+    /// (where a response is trivially the probe itself).
+    static func responsePositions(_ spec: DiffusionSpec, observations: Int) -> [Int] {
+        let n = spec.softening?.response ?? 0, last = observations - 2
+        guard n > 0, last >= 0 else { return [] }
+        return Array(Set((0..<n).map { n == 1 ? 0 : Int((Double($0) * Double(last) / Double(n - 1)).rounded()) })).sorted()
     }
 
     /// For each field, the fraction of sites whose value has the sign of the sum over its P×P

@@ -1,3 +1,4 @@
+import Analysis
 import Diffusion
 import Foundation
 import Lattice
@@ -12,11 +13,14 @@ public struct PreparedDiffusion: Sendable {
     public let dataMap: AffineMap?
     /// One sampler per class of `spec.modelLabels` (or one), dealt to the members in turn.
     public let samplers: [ReverseSampler]
+    /// The analytic side of the softening analysis.
+    public let critical: CriticalModel
 
     public var sampler: ReverseSampler { samplers[0] }
     public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
     /// The class of a member's conditional model, if any.
     public func label(member: Int) -> Int? { spec.modelLabels.isEmpty ? nil : spec.modelLabels[member % spec.modelLabels.count] }
+    public var responseWave: PlaneWave { critical.responseWave }
 }
 
 extension DiffusionSpec {
@@ -47,7 +51,11 @@ extension DiffusionSpec {
         let samplers = try labels.map { label in
             ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
         }
-        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers)
+        if let f = softening, f.method == .analytic, let s = samplers.first(where: { !($0.denoiser is any DenoiserJacobian) }) {
+            throw ParameterError(file: file, key: "softening.method", value: .string("analytic"),
+                                 expected: "\"finite-difference\" or \"auto\": the \(model.name) model\(s.denoiser is GuidedDenoiser ? " with guidance" : "") has no analytic Jacobian")
+        }
+        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers, critical: spec.criticalModel(data: data))
     }
 
     func makeDenoiser(data: Dataset?, label: Int?) throws -> any Denoiser {

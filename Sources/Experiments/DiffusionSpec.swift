@@ -1,3 +1,4 @@
+import Analysis
 import Diffusion
 import Foundation
 import Lattice
@@ -75,6 +76,26 @@ public struct DiffusionSpec: Sendable {
     /// Tolerance of the mosaic check (patch machines); nil: 1 % of the training data's range.
     public var mosaicTolerance: Double?
     public var snapshots: [Double]
+    /// Write every member's x_t and D(x_t) at the observation times (observe.trajectories).
+    public var trajectories: Bool
+    /// Jacobian probes, mode softening and the dynamic response ([softening]); nil: not run.
+    public var softening: Softening?
+
+    /// The `[softening]` section: Jacobian probes at the homogeneous state and along the
+    /// trajectories of the first `members` members (THEORY.md §4–§6).
+    public struct Softening: Sendable, Equatable {
+        /// Non-zero shells probed besides k = 0.
+        public var shells: Int
+        public var members: Int
+        /// nil: analytic where the model has it.
+        public var method: JacobianProbe.Method?
+        public var step: Double
+        /// Times of the homogeneous-state scan (log grid over the sampler's range).
+        public var times: Int
+        /// Observation times at which the dynamic response is measured (0: none).
+        public var response: Int
+        public var responseStep: Double
+    }
 
     /// Default time range per schedule: where the dynamics lives (λ from ~10⁻⁵ to ~10³).
     static func defaultRange(_ s: NoiseSchedule) -> (Double, Double) {
@@ -89,7 +110,7 @@ public struct DiffusionSpec: Sendable {
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
         _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
-                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe"])
+                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening"])
         let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
         guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
@@ -230,7 +251,8 @@ public struct DiffusionSpec: Sendable {
         }
         if grid.name != "edm", smp.has("rho") { throw ParameterError(file: file, message: "sampler.rho applies only to sampler.grid = \"edm\"") }
 
-        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance"])
+        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance", "trajectories"])
+        trajectories = try obs.value("trajectories", default: false, expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
         observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
         mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance", { $0 >= 0 }, expected: "a non-negative tolerance in the model's units") : nil
         if mosaicTolerance != nil {
@@ -240,6 +262,22 @@ public struct DiffusionSpec: Sendable {
         }
         snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= end && $0 <= start },
                                     expected: "an array of up to 16 times within [sampler.t_end, sampler.t_start] = [\(end), \(start)]")
+
+        let sof = try ParameterSection(file: file, root: root, path: "softening",
+                                       allowed: ["shells", "members", "method", "step", "times", "response", "response_step"])
+        if root.hasTable("softening") {
+            let method = try sof.string("method", default: "auto", oneOf: ["auto", "analytic", "finite-difference"])
+            softening = Softening(
+                shells: try sof.int("shells", default: 3, { $0 >= 1 }, expected: "a positive number of shells"),
+                members: try sof.int("members", default: min(members, 16), { $0 >= 1 && $0 <= members }, expected: "a number of members in 1…run.members = \(members)"),
+                method: JacobianProbe.Method(rawValue: method),
+                step: try sof.double("step", default: JacobianProbe.defaultRelativeStep, { $0 > 0 && $0 < 0.1 }, expected: "a relative step in (0, 0.1)"),
+                times: try sof.int("times", default: 200, { $0 >= 2 }, expected: "an integer ≥ 2"),
+                response: try sof.int("response", default: 0, { $0 >= 0 && $0 <= observationCount }, expected: "a number of times in 0…observe.count = \(observationCount)"),
+                responseStep: try sof.double("response_step", default: DynamicResponse.defaultRelativeStep, { $0 > 0 && $0 < 1 }, expected: "a relative step in (0, 1)"))
+        } else {
+            softening = nil
+        }
     }
 
     static func patchSchedule(_ mod: ParameterSection) throws -> PatchSchedule {
@@ -310,7 +348,7 @@ extension DiffusionSpec {
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
             "schedule": .table(scheduleTable),
             "model": .table(modelTable),
-            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num))].merging(
+            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num)), "trajectories": .bool(trajectories)].merging(
                 mosaicTolerance.map { ["mosaic_tolerance": num($0)] } ?? [:]) { a, _ in a }),
         ]
         var samplerTable: [String: ParameterValue] = ["method": .string(method.rawValue), "t_start": num(tStart), "t_end": num(tEnd),
@@ -329,6 +367,10 @@ extension DiffusionSpec {
             case .gaussianFields(let n, let s): d["source"] = .string("gaussian-field"); d["count"] = .int(n); put(s, into: &d)
             }
             tree["data"] = .table(d)
+        }
+        if let f = softening {
+            tree["softening"] = .table(["shells": .int(f.shells), "members": .int(f.members), "method": .string(f.method?.rawValue ?? "auto"),
+                                        "step": num(f.step), "times": .int(f.times), "response": .int(f.response), "response_step": num(f.responseStep)])
         }
         if let g = guidance {
             var t: [String: ParameterValue] = ["class": .int(g.label)]

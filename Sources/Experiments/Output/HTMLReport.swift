@@ -6,6 +6,8 @@ struct HTMLReport {
     var title: String
     var summary: [(String, String)] = []
     var figures: [(file: String, caption: String)] = []
+    /// Titled tables shown after the summary: (title, header, rows).
+    var tables: [(title: String, header: [String], rows: [[String]])] = []
     var dataFiles: [(file: String, what: String)] = []
     var parameters: String = ""
     var reproduce: String = ""
@@ -23,7 +25,13 @@ struct HTMLReport {
         <h2>Summary</h2><table>
         """
         for (k, v) in summary { h += "<tr><th>\(esc(k))</th><td>\(esc(v))</td></tr>\n" }
-        h += "</table>\n<h2>Figures</h2>\n"
+        h += "</table>\n"
+        for t in tables {
+            h += "<h2>\(esc(t.title))</h2><table><tr>" + t.header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>\n"
+            for row in t.rows { h += "<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>\n" }
+            h += "</table>\n"
+        }
+        h += "<h2>Figures</h2>\n"
         for f in figures {
             let cls = f.file.hasSuffix(".png") ? " class=\"field\"" : ""
             h += "<figure><img\(cls) src=\"\(f.file)\" alt=\"\(esc(f.caption))\"><figcaption>\(esc(f.caption))</figcaption></figure>\n"

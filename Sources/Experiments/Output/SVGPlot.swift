@@ -22,6 +22,10 @@ public struct SVGPlot {
     public var logX = false
     public var logY = false
     public var series: [Series] = []
+    /// Labelled vertical lines (estimates on the x axis), drawn grey and dotted.
+    public var verticalLines: [(x: Double, label: String)] = []
+    /// Fixed y range (data outside are clipped); nil: fitted to the data.
+    public var yRange: ClosedRange<Double>?
 
     public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
@@ -42,6 +46,7 @@ public struct SVGPlot {
         if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
         let pad = 0.05 * (y1 - y0)
         y0 -= pad; y1 += pad
+        if let r = yRange { (y0, y1) = logY ? (log10(r.lowerBound), log10(r.upperBound)) : (r.lowerBound, r.upperBound) }
         let pw = width - left - right, ph = height - top - bottom
         func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { top + ph - ((logY ? log10(y) : y) - y0) / (y1 - y0) * ph }
@@ -76,6 +81,15 @@ public struct SVGPlot {
             out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
             if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
         }
+        // Lines closer than 4 px share one label.
+        var merged: [(x: Double, label: String)] = []
+        for v in verticalLines.sorted(by: { $0.x < $1.x }) where usable(v.x, log: logX) && px(v.x) >= left && px(v.x) <= left + pw {
+            if let last = merged.last, abs(px(last.x) - px(v.x)) < 4 { merged[merged.count - 1].label += " = " + v.label } else { merged.append(v) }
+        }
+        for v in merged {
+            out += "<line x1=\"\(f(px(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(px(v.x)))\" y2=\"\(f(top + ph))\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>"
+            out += "<text transform=\"translate(\(f(px(v.x) + 3)) \(f(top + 4))) rotate(90)\" font-size=\"9\" fill=\"#333\">\(escape(v.label))</text>\n"
+        }
         out += "</g>\n"
         // The legend sits on a translucent panel so that curves beneath it stay visible.
         let legendWidth = 48 + 7 * Double(series.map(\.label.count).max() ?? 0)
@@ -85,6 +99,18 @@ public struct SVGPlot {
         for (i, s) in series.enumerated() {
             let color = SVGPlot.palette[i % SVGPlot.palette.count], y = top + 14 + 16 * Double(i)
             out += "<line x1=\"\(f(left + 10))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(left + 40))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// Several plots stacked vertically in one SVG (panels sharing a time axis, say).
+    public static func stacked(_ plots: [SVGPlot]) -> String {
+        let w = plots.map(\.width).max() ?? 0, h = plots.reduce(0) { $0 + $1.height }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">\n"
+        var y = 0.0
+        for p in plots {
+            out += p.render().replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg y=\"\(Int(y))\" ")
+            y += p.height
         }
         return out + "</svg>\n"
     }

@@ -1,0 +1,69 @@
+import Analysis
+import Diffusion
+import Foundation
+import Lattice
+
+/// What the analytic critical-time estimators know of a run's model (THEORY.md §4, §7):
+/// the softening dispersion where the model is (or contains) a circular patch or memorising
+/// machine, the data mean that fixes its homogeneous state, and the data covariance's top
+/// eigenvalue for the speciation time. Class-conditional runs use the first class's data.
+public struct CriticalModel: Sendable {
+    /// Nil for models without a translation-invariant Jacobian at the homogeneous state (LS,
+    /// Gaussian fields) and for multi-channel data.
+    public let dispersion: Dispersion?
+    /// The window of the dispersion (P, or nil for the whole lattice).
+    public let window: Int?
+    /// ȳ: the homogeneous state is α_t ȳ.
+    public let dataMean: Double
+    /// Λ_max of the data covariance.
+    public let topEigenvalue: Double?
+
+    /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without a dispersion).
+    public var responseWave: PlaneWave {
+        let l = dispersion?.lattice
+        return l.map { PlaneWave(lattice: $0, mode: $0.modeIntegers(spectralIndex: dispersion!.peakMode), sine: false) }
+            ?? PlaneWave(lattice: lattice, mode: [Int](repeating: 0, count: lattice.dimension), sine: false)
+    }
+    let lattice: Lattice
+}
+
+extension DiffusionSpec {
+    /// The analytic side of the softening analysis for this spec and its (mapped) data.
+    func criticalModel(data: Dataset?) -> CriticalModel {
+        let n = Double(lattice.siteCount), flat = lattice.dimension <= 2
+        let set = data.map { d in modelLabels.first.flatMap { d.restricted(toLabel: $0) } ?? d }
+        let mean = set.map { s in s.images.reduce(0) { $0 + $1.reduce(0, +) } / (Double(s.count) * n) } ?? 0
+        /// P of a patch schedule: the size whose own C1 time lies where the schedule uses it
+        /// (the latest such), else the largest.
+        func window(_ p: PatchSchedule, _ make: (Int) -> Dispersion) -> (Dispersion, Int) {
+            let candidates = p.sizes.map { ($0, make($0)) }
+            let consistent = candidates.compactMap { size, d -> (Double, Dispersion, Int)? in
+                guard let t = d.criticalTime(mode: d.peakMode, schedule: schedule), p.size(at: t) == size else { return nil }
+                return (t, d, size)
+            }
+            if let best = consistent.max(by: { $0.0 < $1.0 }) { return (best.1, best.2) }
+            return (candidates.last!.1, candidates.last!.0)
+        }
+        switch model {
+        case .binaryPatch(let p):
+            let (d, w) = window(p) { Dispersion.binaryPatch(lattice: lattice, patch: $0) }
+            return CriticalModel(dispersion: d, window: w, dataMean: 0, topEigenvalue: n, lattice: lattice)
+        case .twoPoint(let a):
+            return CriticalModel(dispersion: Dispersion(autocovariance: [Double](repeating: a * a, count: lattice.siteCount), lattice: lattice, window: nil),
+                                 window: nil, dataMean: 0, topEigenvalue: a * a * n, lattice: lattice)
+        case .gaussianField(let s):
+            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), lattice: lattice)
+        case .ideal, .equivariantIdeal:
+            return CriticalModel(dispersion: flat ? Dispersion(data: set!, lattice: lattice, window: nil) : nil, window: nil, dataMean: mean,
+                                 topEigenvalue: Speciation.topCovarianceEigenvalue(set!), lattice: lattice)
+        case .patchMachine(let dictionary, let p):
+            let top = Speciation.topCovarianceEigenvalue(set!)
+            guard dictionary.locality == .equivariant, flat else {
+                return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: top, lattice: lattice)
+            }
+            let c = Dispersion.autocovariance(set!, lattice: lattice)
+            let (d, w) = window(p) { Dispersion(autocovariance: c, lattice: lattice, window: $0) }
+            return CriticalModel(dispersion: d, window: w, dataMean: mean, topEigenvalue: top, lattice: lattice)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Analysis
+import Diffusion
+import Foundation
+import Lattice
+
+/// The critical-time table of a reverse-diffusion run (THEORY.md §8) and, with [softening],
+/// the softening files: every estimator that applies to the model, under the stable keys of
+/// docs/output.md, in summary.json, critical_times.csv and a table of index.html, with one
+/// figure of ξ(t), −dξ/dlog t and σ²h(k, t) on a shared time axis.
+enum CriticalTimesOutput {
+    static func write(_ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
+        let spec = r.spec, schedule = spec.schedule, critical = r.prepared.critical
+        var estimates: [CriticalTime] = []
+        if let d = critical.dispersion {
+            let window = critical.window.map { "P = \($0)" } ?? "whole lattice"
+            let k = spec.lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
+            summary["lambda_star"] = d.peak
+            summary["k_star"] = k
+            summary["k_star_shell"] = spec.lattice.shellIndices()[d.peakMode]
+            if let t = d.criticalTime(mode: d.peakMode, schedule: schedule) {
+                estimates.append(.init(key: "t_c_analytic_c1", estimator: String(format: "C1: λ_t Λ* = 1, Λ* = max Ĉ = %.6g at |k*| = %.4g (windowed autocovariance, %@)", d.peak, k, window), time: t))
+            }
+            if let t = Dispersion.criticalTimeC2(d.peak, schedule: schedule) {
+                estimates.append(.init(key: "t_c_analytic_c2", estimator: "C2: the linearised reverse drift of k* changes sign", time: t))
+            }
+            try writeDispersion(d, schedule: schedule, to: folder, report: &report)
+        }
+        let softening = SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads)
+        if let s = softening {
+            if let c = s.crossing {
+                estimates.append(.init(key: "t_c_jacobian_homogeneous", estimator: "Jacobian probes at the homogeneous state: σ²h of shell \(c.shell) crosses 0", time: c.time))
+            }
+            let softest = s.shells.indices.min { a, b in
+                (s.stiffness.map { $0[a].mean }.min() ?? .infinity) < (s.stiffness.map { $0[b].mean }.min() ?? .infinity)
+            }!
+            if let j = r.times.indices.filter({ s.stiffness[$0][softest].mean.isFinite }).min(by: { abs(s.stiffness[$0][softest].mean) < abs(s.stiffness[$1][softest].mean) }) {
+                estimates.append(.init(key: "t_min_stiffness_trajectory", estimator: "argmin |σ²h| of shell \(s.shells[softest]) along the trajectories (batch mean)", time: r.times[j]))
+            }
+            if let j = r.times.indices.filter({ s.xiEq[$0].mean.isFinite }).max(by: { s.xiEq[$0].mean < s.xiEq[$1].mean }) {
+                estimates.append(.init(key: "t_peak_xi_eq_trajectory", estimator: "argmax of the Jacobian proxy ξ_eq along the trajectories", time: r.times[j]))
+            }
+            try writeSoftening(s, r, to: folder, report: &report, summary: &summary)
+        }
+        if let t = summary["t_peak_xi_growth"] as? Double {
+            estimates.append(.init(key: "t_peak_xi_growth", estimator: "argmax −dξ_1/e/dlog t of sign D(x_t) (samples)", time: t))
+        }
+        if let t = summary["t_peak_xi_growth_x"] as? Double {
+            estimates.append(.init(key: "t_peak_xi_growth_x", estimator: "argmax −dξ_1/e/dlog t of x_t (samples)", time: t))
+        }
+        if let top = critical.topEigenvalue {
+            summary["covariance_top_eigenvalue"] = top
+            if let t = Speciation.time(topEigenvalue: top, schedule: schedule) {
+                estimates.append(.init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t))
+            }
+        }
+        for e in estimates {
+            summary[e.key] = e.time
+            summary[e.key + "_log_lambda"] = schedule.level(at: e.time).logSignalToNoise
+        }
+        summary["critical_times"] = estimates.map(\.key)
+        try folder.write("critical_times.csv", "key,t,log_lambda\n" + estimates.map { "\($0.key),\($0.time),\(schedule.level(at: $0.time).logSignalToNoise)\n" }.joined())
+        report.tables.append((title: "Critical times (THEORY.md §8)", header: ["key", "estimator", "t", "log λ_t"],
+                              rows: estimates.map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", schedule.level(at: $0.time).logSignalToNoise)] }))
+        report.dataFiles.append(("critical_times.csv", "every critical-time estimate: key, t, log λ_t (keys as in summary.json)"))
+        try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
+    }
+
+    /// Ĉ(k) and the per-shell C1 times.
+    static func writeDispersion(_ d: Dispersion, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
+        let sf = StructureFactor(d.lattice), c = sf.shellMeans(d.spectrum)
+        let tc = c.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
+        try folder.write("dispersion.csv", CSV.table(header: ["k", "shell", "C_hat", "t_c_c1"], rows: c.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), c[$0], tc[$0]] }))
+        report.dataFiles.append(("dispersion.csv", "shell means of Ĉ(k), the windowed autocovariance's transform, and each shell's C1 time (NaN: never softens)"))
+    }
+
+    static func writeSoftening(_ s: SofteningResult, _ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
+        let nh = s.homogeneousTimes.count, ns = s.shells.count, nt = r.times.count
+        try folder.write("t_homogeneous.npy", NPY.encode(s.homogeneousTimes, shape: [nh]))
+        try folder.write("stiffness_homogeneous.npy", NPY.encode(s.homogeneousStiffness.flatMap { $0 }, shape: [nh, ns]))
+        try folder.write("stiffness.npy", NPY.encode(s.stiffness.flatMap { $0.map(\.mean) }, shape: [nt, ns]))
+        try folder.write("stiffness_se.npy", NPY.encode(s.stiffness.flatMap { $0.map(\.standardError) }, shape: [nt, ns]))
+        try folder.write("probe_k.npy", NPY.encode(s.shellWaveNumber, shape: [ns]))
+        let glHeader = ["t", "r", "kappa", "g", "xi_eq", "sigma2_h_k0"] + (s.ginzburgLandauAnalytic == nil ? [] : ["r_analytic", "kappa_analytic", "g_analytic"])
+        try folder.write("homogeneous.csv", CSV.table(header: glHeader, rows: (0..<nh).map { j in
+            let g = s.ginzburgLandau[j]
+            var row = [s.homogeneousTimes[j], g.r, g.kappa, g.g, s.homogeneousXi[j], s.homogeneousStiffness[j][0]]
+            if let a = s.ginzburgLandauAnalytic?[j] { row += [a.r, a.kappa, a.g] }
+            return row
+        }))
+        var header = ["t", "log_lambda", "xi_eq", "xi_eq_se"]
+        for k in s.shells { header += ["sigma2_h_shell\(k)", "sigma2_h_shell\(k)_se", "chi_shell\(k)"] }
+        try folder.write("softening.csv", CSV.table(header: header, rows: (0..<nt).map { j in
+            let l = r.levels[j]
+            var row = [r.times[j], l.logSignalToNoise, s.xiEq[j].mean, s.xiEq[j].standardError]
+            for k in 0..<ns { row += [s.stiffness[j][k].mean, s.stiffness[j][k].standardError, l.variance / s.stiffness[j][k].mean] }
+            return row
+        }))
+        if !s.response.isEmpty {
+            try folder.write("response.csv", CSV.table(header: ["t", "log_lambda", "chi_dyn", "chi_dyn_se"], rows: zip(r.responsePositions, s.response).map { j, e in
+                [r.times[j], r.levels[j].logSignalToNoise, e.mean, e.standardError]
+            }))
+            report.dataFiles.append(("response.csv", "dynamic response χ_dyn(t) of the final sample's e_k* amplitude to an e_k* kick at t (common random numbers), mean and SE over the probed members"))
+        }
+        if let e = s.exponents {
+            for (name, fit) in [("nu", e.nu), ("gamma", e.gamma)] {
+                summary[name] = fit.exponent
+                summary[name + "_se"] = fit.standardError
+                summary[name + "_ci95"] = [fit.interval.lowerBound, fit.interval.upperBound]
+            }
+            report.summary.append(("ν from ξ_eq (mean field ½)", String(format: "%.4f, 95%% CI [%.4f, %.4f]", e.nu.exponent, e.nu.interval.lowerBound, e.nu.interval.upperBound)))
+            report.summary.append(("γ from χ(0) (mean field 1)", String(format: "%.4f, 95%% CI [%.4f, %.4f]", e.gamma.exponent, e.gamma.interval.lowerBound, e.gamma.interval.upperBound)))
+        }
+        summary["probe_method"] = r.probe!.method.rawValue
+        summary["probe_members"] = r.spec.softening!.members
+        report.dataFiles += [
+            ("softening.csv", "along the trajectories: ξ_eq and, per probed shell, the batch-mean σ²h(k, t) with SE and the static susceptibility χ = 1/h"),
+            ("stiffness.npy", "σ²h(k, t) batch means, shape (T, shells)"), ("stiffness_se.npy", "their standard errors"), ("probe_k.npy", "|k| of the probed shells"),
+            ("homogeneous.csv", "at the homogeneous state on a fine log grid: GL coefficients r, κ, g (and the binary patch model's analytic values), ξ_eq, σ²h(0)"),
+            ("t_homogeneous.npy", "that grid"), ("stiffness_homogeneous.npy", "σ²h per shell there, shape (times, shells)"),
+        ]
+    }
+
+    /// ξ(t), −dξ/dlog t and σ²h(k, t) stacked on one time axis, the estimates marked.
+    static func criticalFigure(_ r: DiffusionResult, softening s: SofteningResult?, estimates: [CriticalTime], to folder: ResultsFolder, report: inout HTMLReport) throws {
+        let logT = r.spec.grid != .uniform, lines = estimates.map { (x: $0.time, label: String($0.key.dropFirst(2))) }
+        var xi = SVGPlot(title: "Correlation length", xLabel: "t", yLabel: "ξ", logX: logT, logY: true)
+        xi.series = [0, 3].map { f in .init(label: "ξ_1/e of \(DiffusionOutput.fieldLabels[f])", x: r.times, y: r.summaries.map { $0[f].xiOneOverE.mean }, dashed: f == 3) }
+        if let s {
+            xi.series.append(.init(label: "ξ_eq along the trajectories", x: r.times, y: s.xiEq.map(\.mean), error: s.xiEq.map(\.standardError)))
+            xi.series.append(.init(label: "ξ_eq at the homogeneous state", x: s.homogeneousTimes, y: s.homogeneousXi, dashed: true))
+        }
+        var growth = SVGPlot(title: "Growth of the correlation length", xLabel: "t", yLabel: "−dξ_1/e/dlog t", logX: logT)
+        growth.series = [0, 3].map { f in
+            let g = GrowthRate(times: r.times, values: r.summaries.map { $0[f].xiOneOverE.mean })
+            return .init(label: DiffusionOutput.fieldLabels[f], x: g.times, y: g.rate, dashed: f == 3)
+        }
+        var panels = [xi, growth]
+        if let s {
+            var h = SVGPlot(title: "Mode stiffness σ²h(k, t) (1: noise dominates, 0: soft)", xLabel: "t", yLabel: "σ²h", logX: logT)
+            h.yRange = -1...1.1
+            for (k, shell) in s.shells.enumerated().prefix(4) {
+                h.series.append(.init(label: "shell \(shell), trajectories", x: r.times, y: s.stiffness.map { $0[k].mean }, error: s.stiffness.map { $0[k].standardError }))
+                h.series.append(.init(label: "shell \(shell), homogeneous", x: s.homogeneousTimes, y: s.homogeneousStiffness.map { $0[k] }, dashed: true))
+            }
+            panels.append(h)
+        }
+        for i in panels.indices { panels[i].verticalLines = lines }
+        try folder.write("critical.svg", SVGPlot.stacked(panels))
+        report.figures.insert(("critical.svg", "ξ(t), −dξ/dlog t and (with [softening]) σ²h(k, t) on one time axis; dotted lines mark the critical-time estimates of the table"), at: 0)
+    }
+}
