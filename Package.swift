@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Lattice", "Diffusion"]),
         .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "TOMLKit"]),
         .executableTarget(name: "criticality", dependencies: [
-            "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Experiments", "Diffusion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Analysis"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diffusion
 import Experiments
 import Foundation
 import Lattice
@@ -10,7 +11,7 @@ struct Criticality: ParsableCommand {
         commandName: "criticality",
         abstract: "Statistical physics of generative diffusion: spectral lattice field solvers and critical-regime analysis.",
         version: Experiment.version,
-        subcommands: [Run.self, Info.self, Bench.self])
+        subcommands: [Run.self, Analyze.self, Info.self, Bench.self])
 }
 
 /// Bad input: one line on stderr, exit code 2.
@@ -50,6 +51,53 @@ struct Run: ParsableCommand {
             throw fail(e)
         } catch let e as Lattice.Error {
             throw fail(ParameterError(file: file, message: "lattice: \(e)"))
+        }
+    }
+}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Correlation lengths, S(k, t) and the −dξ/dlog t peak of trajectories written by any sampler, as a results folder.",
+        discussion: "TRAJ.npy holds x_t with shape (T, B, H, W), (T, B, H, W, C) or (T, B, L); T.npy the T times (monotone, positive).")
+
+    @Argument(help: "The trajectory array x_t, shape (T, B, *lattice).")
+    var trajectory: String
+
+    @Option(help: "The times, shape (T,).")
+    var times: String
+
+    @Option(help: "D(x_t) of the same shape, to add the fields D and sign D.")
+    var denoised: String?
+
+    @Option(help: "Noise schedule of the times (vp, ou, ddpm, cosine, ve), to report log λ_t as well.")
+    var schedule: String?
+
+    @Option(help: "Results name (default: the trajectory file's name).")
+    var name: String?
+
+    @Option(help: "Results folder (default: results/<name>).")
+    var out: String?
+
+    @Option(help: "Threads (0: all cores).")
+    var threads = 0
+
+    func run() throws {
+        var words = ["criticality", "analyze", trajectory, "--times", times]
+        if let denoised { words += ["--denoised", denoised] }
+        if let schedule { words += ["--schedule", schedule] }
+        if let name { words += ["--name", name] }
+        if let out { words += ["--out", out] }
+        let schedules: [String: NoiseSchedule] = ["vp": .vp, "ou": .ou, "ddpm": .ddpmDefault, "cosine": .cosine, "ve": .ve]
+        do {
+            guard schedule == nil || schedules[schedule!] != nil else {
+                throw ParameterError(file: "--schedule", message: "\(schedule!): expected one of vp, ou, ddpm, cosine, ve")
+            }
+            guard threads >= 0 else { throw ParameterError(file: "--threads", message: "\(threads): expected a non-negative integer") }
+            let folder = try TrajectoryAnalysis.run(trajectory: trajectory, times: times, denoised: denoised, schedule: schedule.map { schedules[$0]! },
+                                                    name: name, out: out, threads: threads, commandLine: words.joined(separator: " "))
+            print("results: \(folder.path)/index.html")
+        } catch let e as ParameterError {
+            throw fail(e)
         }
     }
 }

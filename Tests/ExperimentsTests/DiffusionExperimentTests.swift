@@ -213,6 +213,13 @@ let badDiffusionInputs: [BadDiffusionInput] = [
           data: writeImages, expected: ["model.class = [0, -1]", "an array of them"]),
     .init("mosaic tolerance without a patch machine", overrides: ["observe.mosaic_tolerance=0.1"],
           expected: ["observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\""]),
+    .init("more probed members than members", overrides: ["softening.members=5"], expected: ["softening.members = 5", "1…run.members = 3"]),
+    .init("unknown softening key", overrides: ["softening.shell=2"], expected: ["unknown key 'softening.shell'", "members, method, response"]),
+    .init("more response times than observations", overrides: ["softening.response=9"], expected: ["softening.response = 9", "0…observe.count = 6"]),
+    .init("finite-difference step too large", overrides: ["softening.step=0.5"], expected: ["softening.step = 0.5", "a relative step in (0, 0.1)"]),
+    .init("analytic probes of a guided model", base: idealParameters, overrides: ["guidance.class=1", "guidance.weight=1.0", "softening.method=\"analytic\""],
+          data: writeImages, expected: ["softening.method = \"analytic\"", "the ideal model with guidance has no analytic Jacobian"]),
+    .init("trajectories not a boolean", overrides: ["observe.trajectories=1"], expected: ["observe.trajectories = 1", "true or false"]),
 ]
 
 @Test(arguments: badDiffusionInputs)
