@@ -21,6 +21,7 @@ build: fftw
 demo: build
 	$(BIN) run parameters/quickstart.toml
 	$(BIN) run parameters/binary-patch.toml
+	$(BIN) run parameters/correlation-length.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
 # trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so

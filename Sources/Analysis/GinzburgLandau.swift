@@ -28,10 +28,11 @@ public struct GinzburgLandauCoefficients: Sendable, Equatable {
     /// Measured on a model at time t. The uniform shifts are c, 2c, 3c with c = 0.02·min(σ, 1/|J₀|),
     /// J₀ = ⟨e₀, J_D e₀⟩ (so that the tanh-like response is probed in its cubic regime); the
     /// odd part of the mean score, −s(jc)/(jc) = r + g(jc)² + O(c⁴), is interpolated in (jc)².
-    public static func measure(_ softening: ModeSoftening, at t: Double, workspace w: JacobianProbe.Workspace) -> GinzburgLandauCoefficients {
+    /// `waveStiffness`: the probe's σ²h per wave at this time and state, when already measured.
+    public static func measure(_ softening: ModeSoftening, at t: Double, waveStiffness: [Double]? = nil, workspace w: JacobianProbe.Workspace) -> GinzburgLandauCoefficients {
         let probe = softening.probe, level = softening.schedule.level(at: t)
         let x0 = softening.homogeneousState(level)
-        let sh = probe.stiffness(at: x0, level: level, workspace: w)
+        let sh = waveStiffness ?? probe.stiffness(at: x0, level: level, workspace: w)
         let h = probe.shellMeans(sh).map { $0 / level.variance }
         let k2 = probe.shellWaveNumberSquared
         let kappa: Double

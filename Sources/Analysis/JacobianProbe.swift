@@ -23,11 +23,12 @@ public struct JacobianProbe: Sendable {
 
     public static let defaultRelativeStep = 1e-5
 
-    /// Probes on k = 0 and the lowest `shells` non-zero shells. `method` nil: analytic when the
-    /// model has it.
-    public init(denoiser: any Denoiser, shells: Int, method: Method? = nil, relativeStep: Double = JacobianProbe.defaultRelativeStep) {
+    /// Probes on k = 0, the lowest `shells` non-zero shells and the `extra` r2c modes (outside
+    /// those shells, each probed alone: one mode, not its whole shell). `method` nil: analytic
+    /// when the model has it.
+    public init(denoiser: any Denoiser, shells: Int, extra: [Int] = [], method: Method? = nil, relativeStep: Double = JacobianProbe.defaultRelativeStep) {
         self.denoiser = denoiser
-        waves = PlaneWave.lowestShells(denoiser.lattice, shells: shells)
+        waves = PlaneWave.lowestShells(denoiser.lattice, shells: shells, extra: extra)
         self.shells = Array(Set(waves.map(\.shell))).sorted()
         self.method = method ?? (denoiser is any DenoiserJacobian ? .analytic : .finiteDifference)
         precondition(self.method == .finiteDifference || denoiser is any DenoiserJacobian)
@@ -63,9 +64,9 @@ public struct JacobianProbe: Sendable {
         return s / (2 * eps)
     }
 
-    /// σ²h for every wave, in ``waves`` order.
-    public func stiffness(at x: RealField, level: NoiseLevel, workspace w: Workspace) -> [Double] {
-        waves.map { wave in
+    /// σ²h for every wave, in ``waves`` order (or for the waves at `indices` only).
+    public func stiffness(at x: RealField, level: NoiseLevel, workspace w: Workspace, indices: [Int]? = nil) -> [Double] {
+        (indices ?? Array(waves.indices)).map { waves[$0] }.map { wave in
             for i in 0..<x.count { w.e[i] = wave.values[i] }
             return 1 - level.alpha * curvature(x, at: level, workspace: w)
         }

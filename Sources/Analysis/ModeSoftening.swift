@@ -24,10 +24,15 @@ public struct ModeSoftening: Sendable {
         RealField(lattice) { _ in level.alpha * dataMean }
     }
 
+    /// σ²h per wave (``JacobianProbe/waves`` order) at the homogeneous state at time t.
+    public func waveStiffness(at t: Double, workspace: JacobianProbe.Workspace) -> [Double] {
+        let level = schedule.level(at: t)
+        return probe.stiffness(at: homogeneousState(level), level: level, workspace: workspace)
+    }
+
     /// σ²h per shell (``JacobianProbe/shells`` order) at the homogeneous state at time t.
     public func shellStiffness(at t: Double, workspace: JacobianProbe.Workspace) -> [Double] {
-        let level = schedule.level(at: t)
-        return probe.shellMeans(probe.stiffness(at: homogeneousState(level), level: level, workspace: workspace))
+        probe.shellMeans(waveStiffness(at: t, workspace: workspace))
     }
 
     /// σ²h per shell at each time, times shared out over `threads` (bitwise independent of it).
@@ -39,18 +44,34 @@ public struct ModeSoftening: Sendable {
 
     /// The zero crossing of the softest shell: on the scanned grid, the latest time (largest t)
     /// at which some shell's σ²h ≤ 0 while every shell is still positive at the next larger
-    /// grid time, refined by bisection on that shell to |Δt| ≤ 1e-12 t. Nil without a crossing.
+    /// grid time, refined on that shell's waves alone by the Illinois (modified regula falsi)
+    /// method to |Δt| ≤ 1e-12 t. Nil without a crossing.
     public func criticalTime(times: [Double], scan: [[Double]]) -> (time: Double, shell: Int)? {
         let order = times.indices.sorted { times[$0] > times[$1] }
         for (a, b) in zip(order, order.dropFirst()) where scan[a].allSatisfy({ $0 > 0 }) && scan[b].contains(where: { $0 <= 0 }) {
             let s = scan[b].indices.min { scan[b][$0] < scan[b][$1] }!
+            let waves = probe.waves.indices.filter { probe.waves[$0].shell == probe.shells[s] }
             let w = JacobianProbe.Workspace(lattice)
-            var (hi, lo) = (times[a], times[b])  // σ²h_s(hi) > 0 ≥ σ²h_s(lo)
-            while hi - lo > 1e-12 * hi {
-                let mid = 0.5 * (hi + lo)
-                if shellStiffness(at: mid, workspace: w)[s] > 0 { hi = mid } else { lo = mid }
+            func f(_ t: Double) -> Double {
+                let level = schedule.level(at: t)
+                let h = probe.stiffness(at: homogeneousState(level), level: level, workspace: w, indices: waves)
+                return h.reduce(0, +) / Double(h.count)
             }
-            return (0.5 * (hi + lo), probe.shells[s])
+            var (hi, fHi, lo, fLo) = (times[a], scan[a][s], times[b], scan[b][s])  // fHi > 0 ≥ fLo
+            var side = 0
+            for _ in 0..<200 where hi - lo > 1e-12 * hi && fLo != 0 {
+                let t = min(max((lo * fHi - hi * fLo) / (fHi - fLo), lo), hi), ft = f(t)
+                if ft > 0 {
+                    (hi, fHi) = (t, ft)
+                    if side == 1 { fLo /= 2 }
+                    side = 1
+                } else {
+                    (lo, fLo) = (t, ft)
+                    if side == -1 { fHi /= 2 }
+                    side = -1
+                }
+            }
+            return (fLo == 0 ? lo : (abs(fLo) < abs(fHi) ? lo : hi), probe.shells[s])
         }
         return nil
     }

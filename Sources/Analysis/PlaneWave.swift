@@ -31,12 +31,13 @@ public struct PlaneWave: Sendable {
     }
 
     /// The cos and sin waves of k = 0 and of every mode of the lowest `shells` non-zero shells,
-    /// one of each ±k pair; sin is left out where it vanishes (2k ≡ 0).
-    public static func lowestShells(_ lattice: Lattice, shells: Int) -> [PlaneWave] {
+    /// one of each ±k pair, plus those of the `extra` r2c modes (the first unstable mode k*,
+    /// say); sin is left out where it vanishes (2k ≡ 0).
+    public static func lowestShells(_ lattice: Lattice, shells: Int, extra: [Int] = []) -> [PlaneWave] {
         let labels = lattice.shellIndices()
         let kept = Set(Set(labels).sorted().prefix(shells + 1))
         var waves: [PlaneWave] = []
-        for q in 0..<lattice.spectralCount where kept.contains(labels[q]) {
+        for q in 0..<lattice.spectralCount where kept.contains(labels[q]) || (extra.contains(q) && !kept.contains(labels[q])) {
             if lattice.hasStoredPartner(spectralIndex: q) && lattice.hermitianPartner(spectralIndex: q) < q { continue }
             let n = lattice.modeIntegers(spectralIndex: q)
             waves.append(PlaneWave(lattice: lattice, mode: n, sine: false))

@@ -17,6 +17,9 @@ public struct CriticalModel: Sendable {
     public let dataMean: Double
     /// Λ_max of the data covariance.
     public let topEigenvalue: Double?
+    /// The data's autocovariance C(δ), where the model has training data on a 1-D or 2-D lattice
+    /// (for `[softening] windows`).
+    public let autocovariance: [Double]?
 
     /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without a dispersion).
     public var responseWave: PlaneWave {
@@ -47,23 +50,24 @@ extension DiffusionSpec {
         switch model {
         case .binaryPatch(let p):
             let (d, w) = window(p) { Dispersion.binaryPatch(lattice: lattice, patch: $0) }
-            return CriticalModel(dispersion: d, window: w, dataMean: 0, topEigenvalue: n, lattice: lattice)
+            return CriticalModel(dispersion: d, window: w, dataMean: 0, topEigenvalue: n, autocovariance: [Double](repeating: 1, count: lattice.siteCount), lattice: lattice)
         case .twoPoint(let a):
-            return CriticalModel(dispersion: Dispersion(autocovariance: [Double](repeating: a * a, count: lattice.siteCount), lattice: lattice, window: nil),
-                                 window: nil, dataMean: 0, topEigenvalue: a * a * n, lattice: lattice)
+            let c = [Double](repeating: a * a, count: lattice.siteCount)
+            return CriticalModel(dispersion: Dispersion(autocovariance: c, lattice: lattice, window: nil), window: nil, dataMean: 0, topEigenvalue: a * a * n,
+                                 autocovariance: c, lattice: lattice)
         case .gaussianField(let s):
-            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), lattice: lattice)
+            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .ideal, .equivariantIdeal:
-            return CriticalModel(dispersion: flat ? Dispersion(data: set!, lattice: lattice, window: nil) : nil, window: nil, dataMean: mean,
-                                 topEigenvalue: Speciation.topCovarianceEigenvalue(set!), lattice: lattice)
+            let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
+            return CriticalModel(dispersion: c.map { Dispersion(autocovariance: $0, lattice: lattice, window: nil) }, window: nil, dataMean: mean,
+                                 topEigenvalue: Speciation.topCovarianceEigenvalue(set!), autocovariance: c, lattice: lattice)
         case .patchMachine(let dictionary, let p):
-            let top = Speciation.topCovarianceEigenvalue(set!)
-            guard dictionary.locality == .equivariant, flat else {
-                return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: top, lattice: lattice)
+            let top = Speciation.topCovarianceEigenvalue(set!), c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
+            guard dictionary.locality == .equivariant, let c else {
+                return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: top, autocovariance: c, lattice: lattice)
             }
-            let c = Dispersion.autocovariance(set!, lattice: lattice)
             let (d, w) = window(p) { Dispersion(autocovariance: c, lattice: lattice, window: $0) }
-            return CriticalModel(dispersion: d, window: w, dataMean: mean, topEigenvalue: top, lattice: lattice)
+            return CriticalModel(dispersion: d, window: w, dataMean: mean, topEigenvalue: top, autocovariance: c, lattice: lattice)
         }
     }
 }

@@ -25,6 +25,13 @@ enum CriticalTimesOutput {
             }
             try writeDispersion(d, schedule: schedule, to: folder, report: &report)
         }
+        for p in spec.softening?.windows ?? [] {
+            guard let c = critical.autocovariance, p <= spec.lattice.shape.min()! else { continue }
+            let d = Dispersion(autocovariance: c, lattice: spec.lattice, window: p)
+            if let t = d.criticalTime(mode: d.peakMode, schedule: schedule) {
+                estimates.append(.init(key: "t_c_analytic_c1_window\(p)", estimator: String(format: "C1 of the same data under P = %d windows (Λ* = %.6g): the local counterpart", p, d.peak), time: t))
+            }
+        }
         let softening = SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads)
         if let s = softening {
             if let c = s.crossing {
@@ -33,10 +40,13 @@ enum CriticalTimesOutput {
             let softest = s.shells.indices.min { a, b in
                 (s.stiffness.map { $0[a].mean }.min() ?? .infinity) < (s.stiffness.map { $0[b].mean }.min() ?? .infinity)
             }!
-            if let j = r.times.indices.filter({ s.stiffness[$0][softest].mean.isFinite }).min(by: { abs(s.stiffness[$0][softest].mean) < abs(s.stiffness[$1][softest].mean) }) {
+            // Extremes at an end of the path are not a resolved softening: near t → 0, D approaches
+            // the identity along the data manifold and σ²h → 0 without any critical point.
+            let interior = { (j: Int) in j > 0 && j < r.times.count - 1 }
+            if let j = r.times.indices.filter({ s.stiffness[$0][softest].mean.isFinite }).min(by: { abs(s.stiffness[$0][softest].mean) < abs(s.stiffness[$1][softest].mean) }), interior(j) {
                 estimates.append(.init(key: "t_min_stiffness_trajectory", estimator: "argmin |σ²h| of shell \(s.shells[softest]) along the trajectories (batch mean)", time: r.times[j]))
             }
-            if let j = r.times.indices.filter({ s.xiEq[$0].mean.isFinite }).max(by: { s.xiEq[$0].mean < s.xiEq[$1].mean }) {
+            if let j = r.times.indices.filter({ s.xiEq[$0].mean.isFinite }).max(by: { s.xiEq[$0].mean < s.xiEq[$1].mean }), interior(j) {
                 estimates.append(.init(key: "t_peak_xi_eq_trajectory", estimator: "argmax of the Jacobian proxy ξ_eq along the trajectories", time: r.times[j]))
             }
             try writeSoftening(s, r, to: folder, report: &report, summary: &summary)

@@ -73,7 +73,8 @@ public enum DiffusionRun {
             var d: [[Double]] = []
         }
         let probed = spec.softening?.members ?? 0
-        let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, method: f.method, relativeStep: f.step) } }
+        let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, extra: prepared.critical.dispersion.map { [$0.peakMode] } ?? [],
+                                                                                               method: f.method, relativeStep: f.step) } }
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
         let response = spec.softening.map { DynamicResponse(wave: prepared.responseWave, relativeStep: $0.responseStep) }

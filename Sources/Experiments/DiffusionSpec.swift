@@ -95,6 +95,9 @@ public struct DiffusionSpec: Sendable {
         /// Observation times at which the dynamic response is measured (0: none).
         public var response: Int
         public var responseStep: Double
+        /// Extra analytic C1 times of the same data under P×P windows (the local counterparts
+        /// of a memorising model, say).
+        public var windows: [Int]
     }
 
     /// Default time range per schedule: where the dynamics lives (λ from ~10⁻⁵ to ~10³).
@@ -264,7 +267,7 @@ public struct DiffusionSpec: Sendable {
                                     expected: "an array of up to 16 times within [sampler.t_end, sampler.t_start] = [\(end), \(start)]")
 
         let sof = try ParameterSection(file: file, root: root, path: "softening",
-                                       allowed: ["shells", "members", "method", "step", "times", "response", "response_step"])
+                                       allowed: ["shells", "members", "method", "step", "times", "response", "response_step", "windows"])
         if root.hasTable("softening") {
             let method = try sof.string("method", default: "auto", oneOf: ["auto", "analytic", "finite-difference"])
             softening = Softening(
@@ -274,7 +277,12 @@ public struct DiffusionSpec: Sendable {
                 step: try sof.double("step", default: JacobianProbe.defaultRelativeStep, { $0 > 0 && $0 < 0.1 }, expected: "a relative step in (0, 0.1)"),
                 times: try sof.int("times", default: 200, { $0 >= 2 }, expected: "an integer ≥ 2"),
                 response: try sof.int("response", default: 0, { $0 >= 0 && $0 <= observationCount }, expected: "a number of times in 0…observe.count = \(observationCount)"),
-                responseStep: try sof.double("response_step", default: DynamicResponse.defaultRelativeStep, { $0 > 0 && $0 < 1 }, expected: "a relative step in (0, 1)"))
+                responseStep: try sof.double("response_step", default: DynamicResponse.defaultRelativeStep, { $0 > 0 && $0 < 1 }, expected: "a relative step in (0, 1)"),
+                windows: try sof.value("windows", default: [], expected: "an array of odd window sizes P ≥ 1") { v -> [Int]? in
+                    guard case .array(let a) = v else { return nil }
+                    let p = a.compactMap { x -> Int? in if case .int(let i) = x, i >= 1, i % 2 == 1 { i } else { nil } }
+                    return p.count == a.count ? p : nil
+                })
         } else {
             softening = nil
         }
@@ -370,7 +378,8 @@ extension DiffusionSpec {
         }
         if let f = softening {
             tree["softening"] = .table(["shells": .int(f.shells), "members": .int(f.members), "method": .string(f.method?.rawValue ?? "auto"),
-                                        "step": num(f.step), "times": .int(f.times), "response": .int(f.response), "response_step": num(f.responseStep)])
+                                        "step": num(f.step), "times": .int(f.times), "response": .int(f.response), "response_step": num(f.responseStep),
+                                        "windows": .array(f.windows.map { .int($0) })])
         }
         if let g = guidance {
             var t: [String: ParameterValue] = ["class": .int(g.label)]

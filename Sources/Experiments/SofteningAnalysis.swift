@@ -30,8 +30,8 @@ struct SofteningResult {
         let times = TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: f.times - 1, schedule: spec.schedule)
         struct Point: Sendable { var stiffness: [Double]; var gl: GinzburgLandauCoefficients }
         let points = Ensemble.map(members: times.count, threads: threads) { i -> Point in
-            let w = JacobianProbe.Workspace(lattice)
-            return Point(stiffness: softening.shellStiffness(at: times[i], workspace: w), gl: GinzburgLandauCoefficients.measure(softening, at: times[i], workspace: w))
+            let w = JacobianProbe.Workspace(lattice), waves = softening.waveStiffness(at: times[i], workspace: w)
+            return Point(stiffness: probe.shellMeans(waves), gl: GinzburgLandauCoefficients.measure(softening, at: times[i], waveStiffness: waves, workspace: w))
         }
         let scan = points.map(\.stiffness)
         let crossing = softening.criticalTime(times: times, scan: scan)
