@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Rooms and the direction of their doors (docs/architecture.md):
+// Rooms and the direction of their doors (../shared/DESIGN.md):
 // CFFTW ← Lattice ← FieldTheory, Diffusion ← Analysis ← Experiments ← criticality.
 let package = Package(
     name: "Criticality",
