@@ -15,6 +15,24 @@ public enum CorrelationLength {
         return .nan
     }
 
+    /// ξ_int = ∫₀^{r₀} G(r)/G(0) dr by the trapezoidal rule over the radial bins, r₀ the first
+    /// zero of G (linearly interpolated) or the last bin. THEORY.md §5 names ξ_int without a
+    /// formula; this is the package's definition: it equals ξ for G = e^{−r/ξ} (up to the cut)
+    /// and, unlike ξ_{1/e}, weighs the whole profile.
+    public static func integrated(distance r: [Double], correlation g: [Double]) -> Double {
+        guard let g0 = g.first, g0 > 0 else { return .nan }
+        var sum = 0.0
+        for i in 1..<g.count {
+            let a = g[i - 1] / g0, b = g[i] / g0
+            if b <= 0 {
+                let cut = r[i - 1] + a / (a - b) * (r[i] - r[i - 1])
+                return sum + 0.5 * a * (cut - r[i - 1])
+            }
+            sum += 0.5 * (a + b) * (r[i] - r[i - 1])
+        }
+        return sum
+    }
+
     /// Lattice second-moment length ξ_2nd = √(S(0)/S(k₁) − 1) / ((2/a) sin(k₁a/2)), with k₁ the
     /// first non-zero shell and a the spacing along the longest axis (a = 1, L sites:
     /// √(S(0)/S(k₁) − 1)/(2 sin(π/L))).

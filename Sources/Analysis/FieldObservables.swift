@@ -32,6 +32,7 @@ public struct FieldObservables: Sendable {
         public var xiOneOverE: Estimate
         public var xiSecondMoment: Estimate
         public var xiOrnsteinZernike: Estimate
+        public var xiIntegrated: Estimate
     }
 
     public init(_ lattice: Lattice, transform: FourierTransform) {
@@ -77,6 +78,7 @@ public struct FieldObservables: Sendable {
             },
             xiOrnsteinZernike: fitShells.count < 2 ? Estimate(mean: .nan, standardError: .nan) : Estimate.jackknife(sRows.map { r in fitShells.map { r[$0] } }) {
                 CorrelationLength.ornsteinZernike(waveNumberSquared: fitK2, structureFactor: $0).xi
-            })
+            },
+            xiIntegrated: Estimate.jackknife(gRows) { CorrelationLength.integrated(distance: r, correlation: $0) })
     }
 }

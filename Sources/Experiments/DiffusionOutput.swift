@@ -14,7 +14,7 @@ enum DiffusionOutput {
         let logLambda = r.levels.map(\.logSignalToNoise)
 
         let t = r.times.count
-        let path = PathObservables(fieldNames: DiffusionResult.fieldNames, fieldLabels: fieldLabels, times: r.times, logLambda: logLambda,
+        let path = PathObservables(fieldNames: DiffusionResult.fieldNames, fieldLabels: fieldLabels, times: r.times, levels: r.levels,
                                    summaries: r.summaries, shellWaveNumber: r.shellWaveNumber, shellLabel: r.shellLabel, shellModes: r.shellModes,
                                    distance: r.distance, logTime: spec.grid != .uniform)
         var summary: [String: Any] = [:]

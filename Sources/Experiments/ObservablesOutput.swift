@@ -12,8 +12,8 @@ struct PathObservables {
     let fieldNames: [String]
     let fieldLabels: [String]
     let times: [Double]
-    /// log λ_t, when the schedule is known.
-    let logLambda: [Double]?
+    /// The noise levels of the times, when the schedule is known.
+    let levels: [NoiseLevel]?
     /// summaries[time][field].
     let summaries: [[FieldObservables.Summary]]
     let shellWaveNumber: [Double]
@@ -27,16 +27,18 @@ struct PathObservables {
 
     func write(to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
         let fields = fieldNames.indices, nt = times.count, nf = fieldNames.count, shells = shellWaveNumber.count
-        var header = ["t"] + (logLambda == nil ? [] : ["log_lambda"])
+        let logLambda = levels?.map(\.logSignalToNoise)
+        var header = ["t"] + (levels == nil ? [] : ["log_lambda", "alpha", "sigma"])
         for f in fieldNames {
-            header += ["m2_\(f)", "m2_\(f)_se", "xi_1e_\(f)", "xi_1e_\(f)_se", "xi_2nd_\(f)", "xi_2nd_\(f)_se", "xi_oz_\(f)", "xi_oz_\(f)_se"]
+            header += ["m2_\(f)", "m2_\(f)_se", "xi_1e_\(f)", "xi_1e_\(f)_se", "xi_2nd_\(f)", "xi_2nd_\(f)_se", "xi_oz_\(f)", "xi_oz_\(f)_se", "xi_int_\(f)", "xi_int_\(f)_se"]
         }
         let rows = times.indices.map { j -> [Double] in
-            var row = [times[j]] + (logLambda.map { [$0[j]] } ?? [])
+            var row = [times[j]] + (levels.map { [$0[j].logSignalToNoise, $0[j].alpha, $0[j].sigma] } ?? [])
             for f in fields {
                 let s = summaries[j][f]
                 row += [s.order.m2.mean, s.order.m2.standardError, s.xiOneOverE.mean, s.xiOneOverE.standardError,
-                        s.xiSecondMoment.mean, s.xiSecondMoment.standardError, s.xiOrnsteinZernike.mean, s.xiOrnsteinZernike.standardError]
+                        s.xiSecondMoment.mean, s.xiSecondMoment.standardError, s.xiOrnsteinZernike.mean, s.xiOrnsteinZernike.standardError,
+                        s.xiIntegrated.mean, s.xiIntegrated.standardError]
             }
             return row
         }
@@ -44,8 +46,10 @@ struct PathObservables {
         try folder.write("t.npy", NPY.encode(times, shape: [nt]))
         if let logLambda { try folder.write("log_lambda.npy", NPY.encode(logLambda, shape: [nt])) }
         func perField(_ value: (FieldObservables.Summary) -> [Double]) -> [Double] { summaries.flatMap { row in row.flatMap(value) } }
-        try folder.write("xi.npy", NPY.encode(perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean] }, shape: [nt, nf, 3]))
-        try folder.write("xi_se.npy", NPY.encode(perField { [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError] }, shape: [nt, nf, 3]))
+        try folder.write("xi.npy", NPY.encode(perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean, $0.xiIntegrated.mean] }, shape: [nt, nf, 4]))
+        try folder.write("xi_se.npy", NPY.encode(perField {
+            [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError, $0.xiIntegrated.standardError]
+        }, shape: [nt, nf, 4]))
         try folder.write("k.npy", NPY.encode(shellWaveNumber, shape: [shells]))
         try folder.write("structure_factor.npy", NPY.encode(perField(\.s), shape: [nt, nf, shells]))
         try folder.write("structure_factor_se.npy", NPY.encode(perField(\.sError), shape: [nt, nf, shells]))
@@ -87,10 +91,10 @@ struct PathObservables {
         }
         report.figures.insert(contentsOf: figures, at: 0)
         report.dataFiles += [
-            ("timeseries.csv", "t\(logLambda == nil ? "" : ", log λ") and per field ⟨m²⟩ and the three correlation lengths with standard errors"),
+            ("timeseries.csv", "t\(levels == nil ? "" : ", log λ, α, σ") and per field ⟨m²⟩ and the four correlation lengths with standard errors"),
             ("t.npy", "observation times (T,)"),
         ] + (logLambda == nil ? [] : [("log_lambda.npy", "log λ_t at those times (T,)")]) + [
-            ("xi.npy", "(T, \(nf), 3): fields \(fieldNames.joined(separator: ", ")) × ξ_1/e, ξ_2nd, ξ_OZ"), ("xi_se.npy", "their standard errors"),
+            ("xi.npy", "(T, \(nf), 4): fields \(fieldNames.joined(separator: ", ")) × ξ_1/e, ξ_2nd, ξ_OZ, ξ_int"), ("xi_se.npy", "their standard errors"),
             ("xi_growth.csv", "−dξ_1/e/dlog t per field at the geometric-mean times of consecutive observations, smoothed [¼ ½ ¼]"),
             ("k.npy", "mean |k| per shell (K,)"), ("structure_factor.npy", "S(k, t) per field, shape (T, \(nf), K)"),
             ("structure_factor_se.npy", "its standard errors"), ("structure_factor.csv", "S(k, t) in long format (field index as in xi.npy)"),

@@ -58,7 +58,7 @@ public enum TrajectoryAnalysis {
             let summaries = (0..<nt).map { j in (0..<fieldCount).map { f in observables.summarize(samples.map { $0[j][f] }, temperature: 0) } }
             let sf = observables.structureFactor
             let path = PathObservables(fieldNames: Array(DiffusionResult.fieldNames.prefix(fieldCount)), fieldLabels: Array(DiffusionOutput.fieldLabels.prefix(fieldCount)),
-                                       times: times, logLambda: schedule.map { s in times.map { s.level(at: $0).logSignalToNoise } },
+                                       times: times, levels: schedule.map { s in times.map { s.level(at: $0) } },
                                        summaries: summaries, shellWaveNumber: sf.waveNumber, shellLabel: sf.shellLabel, shellModes: sf.modeCount,
                                        distance: observables.distance, logTime: true)
             var report = HTMLReport(title: "\(runName): analysis of external trajectories")

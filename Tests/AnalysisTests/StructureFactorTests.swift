@@ -46,6 +46,10 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     // ξ_{1/e}: piecewise-linear G, where interpolation is exact.
     #expect(abs(CorrelationLength.oneOverE(distance: [0, 1, 2], correlation: [1, 0.5, 0.2]) - (1 + (0.5 - exp(-1.0)) / 0.3)) < 1e-12)
     #expect(CorrelationLength.oneOverE(distance: [0, 1], correlation: [1, 0.9]).isNaN)
+    // ξ_int: the trapezoid of G/G(0) to its first zero, exact for piecewise-linear G.
+    #expect(abs(CorrelationLength.integrated(distance: [0, 1, 2, 3], correlation: [2, 1, 0.5, -0.5]) - (0.75 + 0.375 + 0.0625)) < 1e-12)
+    let r = (0...400).map { Double($0) * 0.05 }
+    #expect(abs(CorrelationLength.integrated(distance: r, correlation: r.map { exp(-$0 / 2) }) - 2 * (1 - exp(-10.0))) < 1e-3)
     // ξ_2nd is exact for the lattice OZ form S = A/(1 + ξ²(2/a)² sin²(ka/2)).
     let (xi, a, k1) = (3.7, 0.5, 2 * Double.pi / 40)
     let s1 = 2 / (1 + xi * xi * pow(2 / a * sin(k1 * a / 2), 2))

@@ -77,8 +77,8 @@ func json(_ folder: URL) throws -> [String: Any] {
     let (code2, _) = try runCLI(["analyze", run.appendingPathComponent("trajectory.npy").path, "--times", run.appendingPathComponent("t.npy").path, "--out", out + "2"])
     #expect(code2 == 0)
     let xi = try NPY.decode(Data(contentsOf: URL(fileURLWithPath: out + "2/xi.npy")), file: "xi.npy"), full = try NPY.decode(Data(contentsOf: a.appendingPathComponent("xi.npy")), file: "xi.npy")
-    #expect(xi.shape == [full.shape[0], 2, 3])
-    let firstTwoFields: [Double] = (0..<full.shape[0]).flatMap { (j: Int) -> ArraySlice<Double> in full.values[(j * 12)..<(j * 12 + 6)] }
+    #expect(xi.shape == [full.shape[0], 2, 4])
+    let firstTwoFields: [Double] = (0..<full.shape[0]).flatMap { (j: Int) -> ArraySlice<Double> in full.values[(j * 16)..<(j * 16 + 8)] }
     #expect(xi.values.map(\.bitPattern) == firstTwoFields.map(\.bitPattern))  // NaN where ξ is undefined
 }
 

@@ -90,7 +90,7 @@ count = 4
     let t = try array(one, "t.npy").shape[0]
     #expect(t == 7)  // grid indices 0, 8, …, 40, and 12 (t = 1.03, the grid point nearest the snapshot t = 1)
     let k = try array(one, "k.npy").shape[0], r = try array(one, "r.npy").shape[0]
-    #expect(try array(one, "xi.npy").shape == [t, 4, 3])
+    #expect(try array(one, "xi.npy").shape == [t, 4, 4])
     #expect(try array(one, "structure_factor.npy").shape == [t, 4, k])
     #expect(try array(one, "correlation.npy").shape == [t, 4, r])
     #expect(try array(one, "snapshots.npy").shape == [2, 16, 16])
