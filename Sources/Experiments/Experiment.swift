@@ -26,7 +26,7 @@ public enum Experiment {
         }
         let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
         let folder = try ResultsFolder(destination: destination)
-        do {
+        try folder.complete {
             let started = Date()
             let reproduce = commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)"
             var report: HTMLReport
@@ -55,15 +55,9 @@ public enum Experiment {
             report.reproduce = reproduce
             report.summary.append(("wall time", String(format: "%.2f s", wall)))
             try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
-            try folder.writeJSON("summary.json", summary)
-            try folder.writeJSON("run.json", record)
-            try folder.write("index.html", report.render())
-            try folder.commit()
-            return destination
-        } catch {
-            folder.abandon()
-            throw error
+            return (summary, record, report)
         }
+        return destination
     }
 
     /// What a parameter file asks for.

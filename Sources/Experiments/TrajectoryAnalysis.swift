@@ -35,7 +35,7 @@ public enum TrajectoryAnalysis {
         guard !runName.isEmpty, !runName.contains("/") else { throw ParameterError(file: "--name", message: "\(runName): expected a non-empty name without '/'") }
         let destination = URL(fileURLWithPath: out ?? "results/\(runName)")
         let folder = try ResultsFolder(destination: destination)
-        do {
+        try folder.complete {
             let started = Date()
             let sites = lattice.siteCount, fieldCount = d == nil ? 2 : 4
             let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice))
@@ -84,14 +84,8 @@ public enum TrajectoryAnalysis {
                 "date": ISO8601DateFormatter().string(from: Date()), "reproduce": commandLine, "wall_seconds": wall,
                 "conventions": "fields x, sign x (and D, sign D); S(k) = (v/N)<|phi_k|^2> on integer shells; unit lattice spacing; see docs/output.md",
             ]
-            try folder.writeJSON("summary.json", summary)
-            try folder.writeJSON("run.json", record)
-            try folder.write("index.html", report.render())
-            try folder.commit()
-            return destination
-        } catch {
-            folder.abandon()
-            throw error
+            return (summary, record, report)
         }
+        return destination
     }
 }

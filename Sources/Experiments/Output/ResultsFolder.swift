@@ -81,3 +81,21 @@ public final class ResultsFolder {
         closeSignals()
     }
 }
+
+extension ResultsFolder {
+    /// Runs `body`, which writes the folder's files and returns its summary, run record and
+    /// report; writes `summary.json`, `run.json` and `index.html` and commits, or abandons the
+    /// folder when anything throws.
+    func complete(_ body: () throws -> (summary: [String: Any], record: [String: Any], report: HTMLReport)) throws {
+        do {
+            let (summary, record, report) = try body()
+            try writeJSON("summary.json", summary)
+            try writeJSON("run.json", record)
+            try write("index.html", report.render())
+            try commit()
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+}
