@@ -58,6 +58,14 @@ public struct FieldObservables: Sendable {
         return measure(spectrum: spectrum, mean: field.mean, scratch: scratch, work: work)
     }
 
+    /// Measures a field and its sign (−1, 0, 1, written into `sign`): the pair every
+    /// reverse-diffusion observation records for x_t and for D(x_t).
+    public func measureWithSign(_ field: RealField, sign: RealField, spectrum: SpectralField, scratch: SpectralField, work: RealField) -> [Sample] {
+        let m = measure(field, spectrum: spectrum, scratch: scratch, work: work)
+        for j in 0..<field.count { sign[j] = field[j] > 0 ? 1 : (field[j] < 0 ? -1 : 0) }
+        return [m, measure(sign, spectrum: spectrum, scratch: scratch, work: work)]
+    }
+
     /// Ensemble means and errors of one time's samples (one per member). `temperature` enters
     /// only the susceptibility (NaN when it is 0).
     public func summarize(_ samples: [Sample], temperature: Double) -> Summary {

@@ -49,7 +49,7 @@ public struct GinzburgLandauCoefficients: Sendable, Equatable {
         }
         let j0 = (1 - sh[0]) / level.alpha
         let c = 0.02 * min(level.sigma, 1 / max(abs(j0), 1e-300))
-        let lattice = softening.lattice, d = RealField(lattice), shifted = RealField(lattice)
+        let (d, shifted) = (w.plus, w.shifted)
         func meanScore(_ shift: Double) -> Double {
             for i in 0..<shifted.count { shifted[i] = x0[i] + shift }
             probe.denoiser.denoise(shifted, at: level, into: d, workspace: w.denoiser)

@@ -58,8 +58,9 @@ public struct ModeSoftening: Sendable {
                 return h.reduce(0, +) / Double(h.count)
             }
             var (hi, fHi, lo, fLo) = (times[a], scan[a][s], times[b], scan[b][s])  // fHi > 0 ≥ fLo
-            var side = 0
-            for _ in 0..<200 where hi - lo > 1e-12 * hi && fLo != 0 {
+            var (side, iterations) = (0, 0)
+            while hi - lo > 1e-12 * hi && fLo != 0 && iterations < 200 {
+                iterations += 1
                 let t = min(max((lo * fHi - hi * fLo) / (fHi - fLo), lo), hi), ft = f(t)
                 if ft > 0 {
                     (hi, fHi) = (t, ft)

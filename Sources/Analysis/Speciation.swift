@@ -6,30 +6,23 @@ import Foundation
 /// Λ_max the top eigenvalue of the data covariance, t_S = ½ log Λ_max under `ou` (log Λ_max
 /// under `vp`).
 public enum Speciation {
-    /// Λ_max of (1/n) Σ_n (y_n − ȳ)(y_n − ȳ)ᵀ, by power iteration on the n×n Gram matrix of
-    /// the centred images (relative change below 1e-13, or 10 000 iterations).
+    /// Λ_max of (1/n) Σ_n (y_n − ȳ)(y_n − ȳ)ᵀ: the top eigenvalue of whichever is smaller, this
+    /// sites × sites covariance or the n × n Gram matrix of the centred images (they share their
+    /// non-zero spectrum), by ``SymmetricEigen``.
     public static func topCovarianceEigenvalue(_ data: Dataset) -> Double {
         let n = data.count, sites = data.images[0].count
         let mean = (0..<sites).map { i in data.images.reduce(0) { $0 + $1[i] } / Double(n) }
         let centred = data.images.map { y in zip(y, mean).map { $0 - $1 } }
-        var gram = [Double](repeating: 0, count: n * n)
-        for a in 0..<n { for b in a..<n {
-            var s = 0.0
-            for i in 0..<sites { s += centred[a][i] * centred[b][i] }
-            gram[a * n + b] = s / Double(n); gram[b * n + a] = s / Double(n)
+        // Rows of Y (n × sites); the smaller product Y Yᵀ or Yᵀ Y, divided by n.
+        let (size, row) = n <= sites ? (n, { (a: Int, b: Int) in (0..<sites).reduce(0) { $0 + centred[a][$1] * centred[b][$1] } })
+                                     : (sites, { (a: Int, b: Int) in (0..<n).reduce(0) { $0 + centred[$1][a] * centred[$1][b] } })
+        var matrix = [Double](repeating: 0, count: size * size)
+        for a in 0..<size { for b in a..<size {
+            let s = row(a, b) / Double(n)
+            matrix[a * size + b] = s
+            matrix[b * size + a] = s
         } }
-        var v = (0..<n).map { 1 + 1e-3 * Double($0) }, lambda = 0.0
-        for _ in 0..<10_000 {
-            var w = [Double](repeating: 0, count: n)
-            for a in 0..<n { for b in 0..<n { w[a] += gram[a * n + b] * v[b] } }
-            let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else { return 0 }
-            let next = norm / v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            v = w.map { $0 / norm }
-            if abs(next - lambda) <= 1e-13 * next { return next }
-            lambda = next
-        }
-        return lambda
+        return SymmetricEigen(matrix, size: size).values.max()!
     }
 
     /// The time at which α_t² Λ_max = 1 (nil when Λ_max ≤ 1 or under `ve`, where α ≡ 1).

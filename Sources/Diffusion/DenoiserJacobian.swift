@@ -44,7 +44,7 @@ extension IdealDenoiser: DenoiserJacobian {
     /// of the training images.
     public func jacobianProduct(_ x: RealField, at level: NoiseLevel, direction e: RealField, into out: RealField, workspace w: DenoiserWorkspace) {
         let weights = posterior(x, at: level)!, d = w.field
-        denoise(x, at: level, into: d, workspace: w)
+        posteriorMean(weights: weights, into: d)
         for i in 0..<out.count { out[i] = 0 }
         for (n, wn) in weights.enumerated() where wn > 0 {
             let y = data.images[n]

@@ -32,7 +32,11 @@ public struct IdealDenoiser: Denoiser {
     }
 
     public func denoise(_ x: RealField, at level: NoiseLevel, into d: RealField, workspace: DenoiserWorkspace) {
-        let w = posterior(x, at: level)!
+        posteriorMean(weights: posterior(x, at: level)!, into: d)
+    }
+
+    /// D = Σ_n W_n y_n for given posterior weights.
+    func posteriorMean(weights w: [Double], into d: RealField) {
         for i in 0..<d.count { d[i] = 0 }
         for (n, wn) in w.enumerated() where wn > 0 {
             for i in 0..<d.count { d[i] += wn * data.images[n][i] }

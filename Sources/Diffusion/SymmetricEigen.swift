@@ -2,13 +2,14 @@ import Foundation
 
 /// Eigen-decomposition of a real symmetric matrix by cyclic Jacobi rotations:
 /// A = U diag(values) Uᵀ, eigenvectors in the columns of the row-major `vectors`.
-/// Accurate to rounding; O(n³) per sweep, meant for the small covariances of mixture models.
-struct SymmetricEigen: Sendable {
+/// Accurate to rounding; O(n³) per sweep, meant for small covariances (mixture models, the
+/// speciation eigenvalue).
+public struct SymmetricEigen: Sendable {
     let size: Int
-    let values: [Double]
+    public let values: [Double]
     let vectors: [Double]
 
-    init(_ matrix: [Double], size n: Int) {
+    public init(_ matrix: [Double], size n: Int) {
         precondition(matrix.count == n * n)
         var a = matrix, u = [Double](repeating: 0, count: n * n)
         for i in 0..<n { u[i * n + i] = 1 }

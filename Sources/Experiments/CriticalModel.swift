@@ -23,9 +23,7 @@ public struct CriticalModel: Sendable {
 
     /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without a dispersion).
     public var responseWave: PlaneWave {
-        let l = dispersion?.lattice
-        return l.map { PlaneWave(lattice: $0, mode: $0.modeIntegers(spectralIndex: dispersion!.peakMode), sine: false) }
-            ?? PlaneWave(lattice: lattice, mode: [Int](repeating: 0, count: lattice.dimension), sine: false)
+        PlaneWave(lattice: lattice, mode: lattice.modeIntegers(spectralIndex: dispersion?.peakMode ?? 0), sine: false)
     }
     let lattice: Lattice
 }

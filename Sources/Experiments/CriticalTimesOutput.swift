@@ -63,14 +63,15 @@ enum CriticalTimesOutput {
                 estimates.append(.init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t))
             }
         }
-        for e in estimates {
+        let logLambda = estimates.map { schedule.level(at: $0.time).logSignalToNoise }
+        for (e, l) in zip(estimates, logLambda) {
             summary[e.key] = e.time
-            summary[e.key + "_log_lambda"] = schedule.level(at: e.time).logSignalToNoise
+            summary[e.key + "_log_lambda"] = l
         }
         summary["critical_times"] = estimates.map(\.key)
-        try folder.write("critical_times.csv", "key,t,log_lambda\n" + estimates.map { "\($0.key),\($0.time),\(schedule.level(at: $0.time).logSignalToNoise)\n" }.joined())
+        try folder.write("critical_times.csv", "key,t,log_lambda\n" + zip(estimates, logLambda).map { "\($0.key),\($0.time),\($1)\n" }.joined())
         report.tables.append((title: "Critical times (THEORY.md §8)", header: ["key", "estimator", "t", "log λ_t"],
-                              rows: estimates.map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", schedule.level(at: $0.time).logSignalToNoise)] }))
+                              rows: zip(estimates, logLambda).map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", $1)] }))
         report.dataFiles.append(("critical_times.csv", "every critical-time estimate: key, t, log λ_t (keys as in summary.json)"))
         try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
     }

@@ -29,10 +29,9 @@ public struct DiffusionResult: Sendable {
     /// The probes' waves and shells (nil without [softening]).
     public let probe: JacobianProbe?
     /// Observation positions (indices into ``levels``) with a dynamic response, and χ_dyn there
-    /// per probed member, [position][member], for the wave ``responseWave``.
+    /// per probed member, [position][member], for the wave ``CriticalModel/responseWave``.
     public let responsePositions: [Int]
     public let responses: [[Double]]
-    public let responseWave: PlaneWave?
     /// Every member's x_t and D(x_t) at the observation times, [time][member] (observe.trajectories).
     public let trajectories: [[[Double]]]
     public let denoisedTrajectories: [[[Double]]]
@@ -77,7 +76,7 @@ public enum DiffusionRun {
                                                                                                method: f.method, relativeStep: f.step) } }
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
-        let response = spec.softening.map { DynamicResponse(wave: prepared.responseWave, relativeStep: $0.responseStep) }
+        let response = spec.softening.map { DynamicResponse(wave: prepared.critical.responseWave, relativeStep: $0.responseStep) }
         let records = Ensemble.map(members: spec.members, threads: threads) { member -> Record in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
             var rec = Record()
@@ -92,13 +91,7 @@ public enum DiffusionRun {
                     rec.x.append(x.array)
                     rec.d.append(d.array)
                 }
-                var row: [FieldObservables.Sample] = []
-                for field in [x, d] {
-                    row.append(observables.measure(field, spectrum: spectrum, scratch: scratch, work: work))
-                    for j in 0..<field.count { sign[j] = field[j] > 0 ? 1 : (field[j] < 0 ? -1 : 0) }
-                    row.append(observables.measure(sign, spectrum: spectrum, scratch: scratch, work: work))
-                }
-                rec.samples.append(row)
+                rec.samples.append([x, d].flatMap { observables.measureWithSign($0, sign: sign, spectrum: spectrum, scratch: scratch, work: work) })
                 if member == 0 && snapshotIndices.contains(i) {
                     rec.snapshots.append(x.array)
                     rec.denoised.append(d.array)
@@ -124,7 +117,6 @@ public enum DiffusionRun {
             samples: records.prefix(DiffusionResult.storedSamples).map(\.final),
             probeStiffness: indices.indices.map { j in records.prefix(probed).map { $0.stiffness[j] } }, probe: probes?[0],
             responsePositions: responsePositions, responses: responsePositions.indices.map { j in records.prefix(probed).map { $0.responses[j] } },
-            responseWave: spec.softening == nil ? nil : prepared.responseWave,
             trajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.x[j] } } : [],
             denoisedTrajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.d[j] } } : [],
             wallSeconds: Date().timeIntervalSince(started))

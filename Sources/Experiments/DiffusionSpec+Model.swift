@@ -20,7 +20,6 @@ public struct PreparedDiffusion: Sendable {
     public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
     /// The class of a member's conditional model, if any.
     public func label(member: Int) -> Int? { spec.modelLabels.isEmpty ? nil : spec.modelLabels[member % spec.modelLabels.count] }
-    public var responseWave: PlaneWave { critical.responseWave }
 }
 
 extension DiffusionSpec {

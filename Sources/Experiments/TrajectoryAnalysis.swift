@@ -42,17 +42,14 @@ public enum TrajectoryAnalysis {
             let sources = [x.values] + (d.map { [$0.values] } ?? [])
             // samples[member][time][field]
             let samples = Ensemble.map(members: batch, threads: threads == 0 ? Ensemble.defaultThreads : threads) { b -> [[FieldObservables.Sample]] in
-                let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), field = RealField(lattice)
+                let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice)
+                let field = RealField(lattice), sign = RealField(lattice)
                 return (0..<nt).map { j in
                     let offset = (j * batch + b) * sites
-                    var row: [FieldObservables.Sample] = []
-                    for source in sources {
+                    return sources.flatMap { source in
                         for i in 0..<sites { field[i] = source[offset + i] }
-                        row.append(observables.measure(field, spectrum: spectrum, scratch: scratch, work: work))
-                        for i in 0..<sites { field[i] = field[i] > 0 ? 1 : (field[i] < 0 ? -1 : 0) }
-                        row.append(observables.measure(field, spectrum: spectrum, scratch: scratch, work: work))
+                        return observables.measureWithSign(field, sign: sign, spectrum: spectrum, scratch: scratch, work: work)
                     }
-                    return row
                 }
             }
             let summaries = (0..<nt).map { j in (0..<fieldCount).map { f in observables.summarize(samples.map { $0[j][f] }, temperature: 0) } }
