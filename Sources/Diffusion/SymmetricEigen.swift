@@ -43,6 +43,9 @@ public struct SymmetricEigen: Sendable {
         vectors = u
     }
 
+    /// The unit eigenvector of values[k].
+    public func vector(_ k: Int) -> [Double] { (0..<size).map { vectors[$0 * size + k] } }
+
     /// The k-th coordinate of r in the eigenbasis, (Uᵀ r)_k.
     func project(_ r: [Double], onto k: Int) -> Double {
         var y = 0.0

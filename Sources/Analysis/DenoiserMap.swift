@@ -1,0 +1,29 @@
+import Diffusion
+import Foundation
+import Lattice
+
+/// Fixed points of the denoiser map y ↦ D(α_t y, t) at frozen t: the states x = α y where the
+/// score vanishes, α D(x) = x — the modes and saddles of p_t (THEORY.md §7). For a Gaussian
+/// mixture in low dimension they are the branches that split at the speciation-type pitchforks;
+/// for two-point data they reduce to ``CurieWeiss``. The continuation parameter is t; the
+/// Jacobian is by central differences; the order parameter is the mean of y over sites.
+public struct DenoiserMap: Sendable {
+    public let denoiser: any Denoiser
+    public let schedule: NoiseSchedule
+
+    public init(denoiser: any Denoiser, schedule: NoiseSchedule) {
+        self.denoiser = denoiser
+        self.schedule = schedule
+    }
+
+    public var problem: FixedPointProblem {
+        let denoiser = self.denoiser, schedule = self.schedule, lattice = denoiser.lattice, n = lattice.siteCount
+        return FixedPointProblem(kind: .map, dimension: n, parameterName: "t", function: { y, t in
+            let level = schedule.level(at: t)
+            let x = RealField(lattice), d = RealField(lattice)
+            for i in 0..<n { x[i] = level.alpha * y[i] }
+            denoiser.denoise(x, at: level, into: d, workspace: DenoiserWorkspace(lattice))
+            return (0..<n).map { d[$0] }
+        }, orderParameter: { y in y.reduce(0, +) / Double(n) })
+    }
+}
