@@ -2,9 +2,9 @@ import Diffusion
 import Foundation
 
 /// The Curie–Weiss equation of two-point data ±v, THEORY.md §7, with classifier-free guidance
-/// towards +v:
+/// of weight w towards the class c·v (c = ±1, whose conditional denoiser is c·v):
 ///
-///     u = (1 − w) tanh(K u + h) + w,     K = λ_t Λ, Λ = ‖v‖²,
+///     u = (1 − w) tanh(K u + h) + w c,     K = λ_t Λ, Λ = ‖v‖²,
 ///
 /// for the overlap u = vᵀy/Λ of a fixed point y = D(α y) of the (guided) denoiser map. At
 /// w = h = 0: a pitchfork at K = 1, u* ≈ ±√(3(K − 1)), χ = (1 − u²)/(1 − K(1 − u²)); h ≠ 0 or
@@ -14,11 +14,14 @@ public struct CurieWeiss: Sendable {
     public var coupling: Double
     public var field: Double
     public var guidance: Double
+    /// c = ±1, the guided class.
+    public var target: Double
 
-    public init(coupling: Double = 1, field: Double = 0, guidance: Double = 0) {
+    public init(coupling: Double = 1, field: Double = 0, guidance: Double = 0, target: Double = 1) {
         self.coupling = coupling
         self.field = field
         self.guidance = guidance
+        self.target = target
     }
 
     /// Which quantity is the continuation parameter p.
@@ -33,9 +36,9 @@ public struct CurieWeiss: Sendable {
         CurieWeiss(field: field).problem(in: .time(schedule, squaredNorm: Double(patch * patch)))
     }
 
-    /// The map u ↦ (1 − w) tanh(K u + h) + w with its exact derivatives.
+    /// The map u ↦ (1 − w) tanh(K u + h) + w c with its exact derivatives.
     public func problem(in parameter: Parameter) -> FixedPointProblem {
-        let (k0, h0, w0) = (coupling, field, guidance)
+        let (k0, h0, w0, c) = (coupling, field, guidance, target)
         let name: String
         switch parameter {
         case .coupling: name = "K"
@@ -55,11 +58,11 @@ public struct CurieWeiss: Sendable {
         }
         return FixedPointProblem(kind: .map, dimension: 1, parameterName: name, function: { u, p in
             let (k, h, w, _, _, _) = at(p)
-            return [(1 - w) * tanh(k * u[0] + h) + w]
+            return [(1 - w) * tanh(k * u[0] + h) + w * c]
         }, derivative: { u, p in
             let (k, h, w, dk, dh, dw) = at(p)
             let th = tanh(k * u[0] + h), s = 1 - th * th
-            return [(1 - w) * k * s, (1 - w) * s * (u[0] * dk + dh) + (1 - th) * dw]
+            return [(1 - w) * k * s, (1 - w) * s * (u[0] * dk + dh) + (c - th) * dw]
         })
     }
 }

@@ -26,4 +26,22 @@ public struct DenoiserMap: Sendable {
             return (0..<n).map { d[$0] }
         }, orderParameter: { y in y.reduce(0, +) / Double(n) })
     }
+
+    /// Iterates y ← D(α y) at a frozen level from y₀ until max|Δy| ≤ tolerance: the stable fixed
+    /// point (mode of p_t) whose basin holds y₀. Returns the fixed point and the iterations used
+    /// (nil iterations: not converged within `maxIterations`; critical slowing down near a
+    /// branch point makes the multiplier approach 1).
+    public func relax(_ y0: [Double], at level: NoiseLevel, tolerance: Double = 1e-12, maxIterations: Int = 100_000,
+                      workspace: DenoiserWorkspace) -> (state: [Double], iterations: Int?) {
+        let lattice = denoiser.lattice, x = RealField(lattice), d = RealField(lattice)
+        var y = y0
+        for iteration in 1...maxIterations {
+            for i in y.indices { x[i] = level.alpha * y[i] }
+            denoiser.denoise(x, at: level, into: d, workspace: workspace)
+            var change = 0.0
+            for i in y.indices { change = max(change, abs(d[i] - y[i])); y[i] = d[i] }
+            if change <= tolerance { return (y, iteration) }
+        }
+        return (y, nil)
+    }
 }

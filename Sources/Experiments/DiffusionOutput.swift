@@ -96,6 +96,7 @@ enum DiffusionOutput {
             try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
         }
         try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary)
+        try BifurcationOutput.write(r, to: folder, report: &report, summary: &summary)
         report.summary.insert(contentsOf: [
             ("model", spec.model.name), ("schedule", spec.schedule.name), ("sampler", "\(spec.method.rawValue), \(spec.steps) steps on a \(spec.grid.name) grid"),
             ("t (final)", String(format: "%.4g", r.times[last])),

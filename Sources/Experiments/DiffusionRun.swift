@@ -35,6 +35,9 @@ public struct DiffusionResult: Sendable {
     /// Every member's x_t and D(x_t) at the observation times, [time][member] (observe.trajectories).
     public let trajectories: [[[Double]]]
     public let denoisedTrajectories: [[[Double]]]
+    /// Per member: the site mean m of the fixed point y = D(α y) reached from D(x_{t_end}) at
+    /// frozen t_end, and the iterations it took (nil: not converged); empty without observe.fixed_points.
+    public let fixedPoints: [(magnetisation: Double, iterations: Int?)]
     public let wallSeconds: Double
 
     public static let storedSamples = 256
@@ -70,6 +73,7 @@ public enum DiffusionRun {
             var responses: [Double] = []
             var x: [[Double]] = []
             var d: [[Double]] = []
+            var fixedPoint: (magnetisation: Double, iterations: Int?) = (.nan, nil)
         }
         let probed = spec.softening?.members ?? 0
         let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, extra: prepared.critical.dispersion.map { [$0.peakMode] } ?? [],
@@ -100,6 +104,11 @@ public enum DiffusionRun {
                 progress?.advance()
             }
             if member < DiffusionResult.storedSamples { rec.final = final.array }
+            if spec.fixedPoints {
+                let map = DenoiserMap(denoiser: sampler.denoiser, schedule: spec.schedule)
+                let (y, iterations) = map.relax(final.array, at: spec.schedule.level(at: sampler.times.last!), workspace: DenoiserWorkspace(lattice))
+                rec.fixedPoint = (y.reduce(0, +) / Double(y.count), iterations)
+            }
             return rec
         }
         progress?.finish()
@@ -119,6 +128,7 @@ public enum DiffusionRun {
             responsePositions: responsePositions, responses: responsePositions.indices.map { j in records.prefix(probed).map { $0.responses[j] } },
             trajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.x[j] } } : [],
             denoisedTrajectories: spec.trajectories ? indices.indices.map { j in records.map { $0.d[j] } } : [],
+            fixedPoints: spec.fixedPoints ? records.map(\.fixedPoint) : [],
             wallSeconds: Date().timeIntervalSince(started))
     }
 

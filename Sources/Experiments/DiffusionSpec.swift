@@ -80,6 +80,21 @@ public struct DiffusionSpec: Sendable {
     public var trajectories: Bool
     /// Jacobian probes, mode softening and the dynamic response ([softening]); nil: not run.
     public var softening: Softening?
+    /// Relax every member's final state to the fixed point of the denoiser map at t_end
+    /// (observe.fixed_points).
+    public var fixedPoints: Bool
+    /// Continuation of the model's reduced fixed-point equation ([continuation]); nil: not run.
+    public var continuation: Continuation?
+
+    /// The `[continuation]` section: the Curie–Weiss reduction of the model (THEORY.md §7)
+    /// continued in t or in the guidance weight.
+    public struct Continuation: Sendable, Equatable {
+        public enum Parameter: String, Sendable { case time = "t", guidanceWeight = "guidance.weight" }
+        public var parameter: Parameter
+        public var range: ClosedRange<Double>
+        /// h, a symmetry-breaking field.
+        public var field: Double
+    }
 
     /// The `[softening]` section: Jacobian probes at the homogeneous state and along the
     /// trajectories of the first `members` members (THEORY.md §4–§6).
@@ -113,7 +128,7 @@ public struct DiffusionSpec: Sendable {
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
         _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
-                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening"])
+                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation"])
         let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
         guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
@@ -254,8 +269,9 @@ public struct DiffusionSpec: Sendable {
         }
         if grid.name != "edm", smp.has("rho") { throw ParameterError(file: file, message: "sampler.rho applies only to sampler.grid = \"edm\"") }
 
-        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance", "trajectories"])
+        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["count", "snapshots", "mosaic_tolerance", "trajectories", "fixed_points"])
         trajectories = try obs.value("trajectories", default: false, expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
+        fixedPoints = try obs.value("fixed_points", default: false, expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
         observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
         mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance", { $0 >= 0 }, expected: "a non-negative tolerance in the model's units") : nil
         if mosaicTolerance != nil {
@@ -285,6 +301,39 @@ public struct DiffusionSpec: Sendable {
                 })
         } else {
             softening = nil
+        }
+
+        let con = try ParameterSection(file: file, root: root, path: "continuation", allowed: ["parameter", "range", "field"])
+        if root.hasTable("continuation") {
+            let parameter = Continuation.Parameter(rawValue: try con.string("parameter", default: "t", oneOf: ["t", "guidance.weight"]))!
+            let fallback = parameter == .time ? [end, start] : [0, 1]
+            let r = try con.doubles("range", default: fallback, count: 2...2, { $0.isFinite }, expected: "[low, high] with low < high")
+            guard r[0] < r[1], parameter == .guidanceWeight || (r[0] > 0 && r[1] <= domain.upperBound) else {
+                throw ParameterError(file: file, key: "continuation.range", value: .array(r.map { .double($0) }),
+                                     expected: parameter == .time ? "[low, high], 0 < low < high ≤ \(domain.upperBound) (times of schedule \"\(schedule.name)\")" : "[low, high] with low < high")
+            }
+            continuation = Continuation(parameter: parameter, range: r[0]...r[1], field: try con.double("field", default: 0))
+        } else {
+            continuation = nil
+        }
+        if let continuation { try checkReducible(continuation) }
+    }
+
+    /// The continuation's Curie–Weiss reduction exists for binary patches of fixed P (uniform
+    /// sector), two-point data, and the ideal/ES model of the two uniform images.
+    func checkReducible(_ c: Continuation) throws {
+        if case .binaryPatch(.piecewise) = model { throw ParameterError(file: file, message: "[continuation] needs a fixed model.patch (not a P(t) table)") }
+        switch model {
+        case .binaryPatch, .twoPoint: break
+        case .ideal where data == .twoUniform, .equivariantIdeal where data == .twoUniform: break
+        default:
+            throw ParameterError(file: file, message: "[continuation] reduces binary-patch, two-point, and ideal or equivariant-ideal models of data.source = \"two-uniform\" to the Curie–Weiss equation; model.type is \"\(model.name)\"")
+        }
+        if let g = guidance, case .constant = g.weight {} else if guidance != nil {
+            throw ParameterError(file: file, message: "[continuation] needs a constant guidance.weight (not a pulse or table)")
+        }
+        if c.parameter == .guidanceWeight, guidance == nil {
+            throw ParameterError(file: file, key: "continuation.parameter", value: .string("guidance.weight"), expected: "\"t\" ([guidance] is not set)")
         }
     }
 
@@ -356,7 +405,8 @@ extension DiffusionSpec {
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
             "schedule": .table(scheduleTable),
             "model": .table(modelTable),
-            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num)), "trajectories": .bool(trajectories)].merging(
+            "observe": .table(["count": .int(observationCount), "snapshots": .array(snapshots.map(num)), "trajectories": .bool(trajectories),
+                               "fixed_points": .bool(fixedPoints)].merging(
                 mosaicTolerance.map { ["mosaic_tolerance": num($0)] } ?? [:]) { a, _ in a }),
         ]
         var samplerTable: [String: ParameterValue] = ["method": .string(method.rawValue), "t_start": num(tStart), "t_end": num(tEnd),
@@ -380,6 +430,10 @@ extension DiffusionSpec {
             tree["softening"] = .table(["shells": .int(f.shells), "members": .int(f.members), "method": .string(f.method?.rawValue ?? "auto"),
                                         "step": num(f.step), "times": .int(f.times), "response": .int(f.response), "response_step": num(f.responseStep),
                                         "windows": .array(f.windows.map { .int($0) })])
+        }
+        if let c = continuation {
+            tree["continuation"] = .table(["parameter": .string(c.parameter.rawValue), "range": .array([num(c.range.lowerBound), num(c.range.upperBound)]),
+                                           "field": num(c.field)])
         }
         if let g = guidance {
             var t: [String: ParameterValue] = ["class": .int(g.label)]

@@ -9,55 +9,55 @@ public enum Experiment {
     public static let version = "0.1.0"
 
     /// Returns the results folder. Throws ``ParameterError`` for bad input (nothing is left
-    /// behind in that case).
+    /// behind in that case). A file with a `[scan]` section runs the scan (``Scan``).
     @discardableResult
     public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],
                            progress: Bool = true, commandLine: String? = nil) throws -> URL {
         let root = try ParameterFile.load(file, overrides: overrides)
-        let job: Job
-        if try ParameterFile.kind(root, file: file) == "reverse-diffusion" {
-            var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
-            if let seed { spec.seed = seed }
-            job = .diffusion(try spec.prepare())
-        } else {
-            var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
-            if let seed { spec.seed = seed }
-            job = .fieldTheory(spec)
+        if root.hasTable("scan") {
+            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine)
         }
+        let job = try Job(file: file, root: root, seed: seed)
         let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
         let folder = try ResultsFolder(destination: destination)
         try folder.complete {
-            let started = Date()
-            let reproduce = commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)"
-            var report: HTMLReport
-            var summary: [String: Any]
-            var record: [String: Any]
-            let bar = progress ? Progress(label: job.name) : nil
-            switch job {
-            case .fieldTheory(let spec) where spec.kind == .quench:
-                (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
-                report.title = "\(spec.name): quench"
-                record = runRecord(spec)
-            case .fieldTheory(let spec):
-                (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
-                report.title = "\(spec.name): Kibble–Zurek scaling"
-                record = runRecord(spec)
-            case .diffusion(let prepared):
-                (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
-                report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
-                record = runRecord(prepared)
-            }
-            let wall = Date().timeIntervalSince(started)
-            summary["wall_seconds"] = wall
-            record["wall_seconds"] = wall
-            record["reproduce"] = reproduce
-            report.parameters = job.parameters.tomlDocument()
-            report.reproduce = reproduce
-            report.summary.append(("wall time", String(format: "%.2f s", wall)))
-            try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
-            return (summary, record, report)
+            try execute(job, in: folder, progress: progress,
+                        reproduce: commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)")
         }
         return destination
+    }
+
+    /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
+    static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
+        -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
+        let started = Date()
+        var report: HTMLReport
+        var summary: [String: Any]
+        var record: [String: Any]
+        let bar = progress ? Progress(label: job.name) : nil
+        switch job {
+        case .fieldTheory(let spec) where spec.kind == .quench:
+            (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
+            report.title = "\(spec.name): quench"
+            record = runRecord(spec)
+        case .fieldTheory(let spec):
+            (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
+            report.title = "\(spec.name): Kibble–Zurek scaling"
+            record = runRecord(spec)
+        case .diffusion(let prepared):
+            (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
+            report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        }
+        let wall = Date().timeIntervalSince(started)
+        summary["wall_seconds"] = wall
+        record["wall_seconds"] = wall
+        record["reproduce"] = reproduce
+        report.parameters = job.parameters.tomlDocument()
+        report.reproduce = reproduce
+        report.summary.append(("wall time", String(format: "%.2f s", wall)))
+        try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
+        return (summary, record, report)
     }
 
     /// What a parameter file asks for.
@@ -65,10 +65,30 @@ public enum Experiment {
         case fieldTheory(ExperimentSpec)
         case diffusion(PreparedDiffusion)
 
+        /// Reads, validates and prepares the experiment of a parameter tree.
+        init(file: String, root: ParameterValue, seed: UInt64?) throws {
+            if try ParameterFile.kind(root, file: file) == "reverse-diffusion" {
+                var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                self = .diffusion(try spec.prepare())
+            } else {
+                var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                self = .fieldTheory(spec)
+            }
+        }
+
         var name: String {
             switch self {
             case .fieldTheory(let s): s.name
             case .diffusion(let p): p.spec.name
+            }
+        }
+
+        var seed: UInt64 {
+            switch self {
+            case .fieldTheory(let s): s.seed
+            case .diffusion(let p): p.spec.seed
             }
         }
 

@@ -41,6 +41,15 @@ public final class ResultsFolder {
         }
     }
 
+    /// A plain working folder (a scan point's run): written in place, no staging and no
+    /// signal handling; the caller removes it.
+    init(scratch directory: URL) throws {
+        destination = directory
+        staging = directory
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
     /// Restores the default signal handling.
     private func closeSignals() {
         for s in signalSources { s.cancel() }

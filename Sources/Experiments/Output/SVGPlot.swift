@@ -11,8 +11,14 @@ public struct SVGPlot {
         public var error: [Double]? = nil
         public var dashed = false
         public var markers = false
-        public init(label: String, x: [Double], y: [Double], error: [Double]? = nil, dashed: Bool = false, markers: Bool = false) {
+        /// Draw the connecting line (false: markers only).
+        public var line = true
+        /// Palette index; nil: the series' position. Series with an empty label stay out of the legend.
+        public var color: Int?
+        public init(label: String, x: [Double], y: [Double], error: [Double]? = nil, dashed: Bool = false, markers: Bool = false,
+                    line: Bool = true, color: Int? = nil) {
             self.label = label; self.x = x; self.y = y; self.error = error; self.dashed = dashed; self.markers = markers
+            self.line = line; self.color = color
         }
     }
 
@@ -69,7 +75,7 @@ public struct SVGPlot {
         out += "<text transform=\"translate(16 \(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         out += "<g clip-path=\"url(#plot)\"><clipPath id=\"plot\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(pw)\" height=\"\(ph)\"/></clipPath>\n"
         for (i, s) in series.enumerated() {
-            let color = SVGPlot.palette[i % SVGPlot.palette.count]
+            let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count]
             let pts = zip(s.x, s.y).enumerated().filter { usable($0.element.0, log: logX) && usable($0.element.1, log: logY) }
             if let e = s.error {
                 for (j, p) in pts where e[j].isFinite && e[j] > 0 {
@@ -78,7 +84,7 @@ public struct SVGPlot {
                 }
             }
             let path = pts.map { "\(f(px($0.element.0))),\(f(py($0.element.1)))" }.joined(separator: " ")
-            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
+            if s.line { out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n" }
             if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
         }
         // Lines closer than 4 px share one label.
@@ -92,12 +98,13 @@ public struct SVGPlot {
         }
         out += "</g>\n"
         // The legend sits on a translucent panel so that curves beneath it stay visible.
-        let legendWidth = 48 + 7 * Double(series.map(\.label.count).max() ?? 0)
-        if !series.isEmpty {
-            out += "<rect x=\"\(f(left + 4))\" y=\"\(f(top + 2))\" width=\"\(f(legendWidth))\" height=\"\(f(16 * Double(series.count) + 4))\" fill=\"white\" fill-opacity=\"0.75\"/>\n"
+        let legend = series.enumerated().filter { !$0.element.label.isEmpty }
+        let legendWidth = 48 + 7 * Double(legend.map(\.element.label.count).max() ?? 0)
+        if !legend.isEmpty {
+            out += "<rect x=\"\(f(left + 4))\" y=\"\(f(top + 2))\" width=\"\(f(legendWidth))\" height=\"\(f(16 * Double(legend.count) + 4))\" fill=\"white\" fill-opacity=\"0.75\"/>\n"
         }
-        for (i, s) in series.enumerated() {
-            let color = SVGPlot.palette[i % SVGPlot.palette.count], y = top + 14 + 16 * Double(i)
+        for (row, (i, s)) in legend.enumerated() {
+            let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count], y = top + 14 + 16 * Double(row)
             out += "<line x1=\"\(f(left + 10))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(left + 40))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
         }
         return out + "</svg>\n"

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The `[scan]` section of a parameter file: one or two numeric parameters (dotted keys of the
+/// same file) swept over a list, a linear or a log grid, times `replicas` independent seeds.
+/// `docs/parameters.md` is the reference.
+public struct ScanSpec: Sendable, Equatable {
+    public struct Axis: Sendable, Equatable {
+        public var key: String
+        public var values: [ParameterValue]
+        /// Plot this axis on a log scale (a log grid, or positive values spanning a decade).
+        public var logarithmic: Bool
+    }
+
+    /// The first axis, then optionally a second ([scan.second]); points run over the second
+    /// axis fastest.
+    public var axes: [Axis]
+    /// Independent runs per point; replica r uses run.seed + r (every point shares the seeds:
+    /// common random numbers along the scan).
+    public var replicas: Int
+    /// Scan workers (0: all cores); every point runs single-threaded.
+    public var threads: Int
+    /// Panels of scan.svg, each a list of summary keys; empty: chosen from what the runs report.
+    public var plot: [[String]]
+
+    init(file: String, root: ParameterValue) throws {
+        let s = try ParameterSection(file: file, root: root, path: "scan",
+                                     allowed: ["parameter", "values", "from", "to", "points", "grid", "replicas", "threads", "plot"], subtables: ["second"])
+        var axes = [try ScanSpec.axis(s, file: file, root: root)]
+        if s.has("second") {
+            let second = try ParameterSection(file: file, root: root, path: "scan.second", allowed: ["parameter", "values", "from", "to", "points", "grid"])
+            axes.append(try ScanSpec.axis(second, file: file, root: root))
+            guard axes[1].key != axes[0].key else {
+                throw ParameterError(file: file, key: "scan.second.parameter", value: .string(axes[1].key), expected: "a key other than scan.parameter")
+            }
+        }
+        self.axes = axes
+        replicas = try s.int("replicas", default: 1, { $0 >= 1 }, expected: "a positive number of replicas")
+        threads = try s.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
+        plot = try s.value("plot", default: [], expected: "an array of summary keys, or of arrays of keys (one panel each)") { v -> [[String]]? in
+            guard case .array(let a) = v else { return nil }
+            let panels = a.compactMap { e -> [String]? in
+                switch e {
+                case .string(let k): return [k]
+                case .array(let ks):
+                    let keys = ks.compactMap { if case .string(let k) = $0 { k } else { nil } }
+                    return keys.count == ks.count && !keys.isEmpty ? keys : nil
+                default: return nil
+                }
+            }
+            return panels.count == a.count ? panels : nil
+        }
+    }
+
+    static func axis(_ s: ParameterSection, file: String, root: ParameterValue) throws -> Axis {
+        let key = try s.value("parameter", default: nil, expected: "a dotted key of a numeric parameter, e.g. \"sampler.t_end\"") { v -> String? in
+            if case .string(let k) = v, !k.isEmpty, !k.hasPrefix("scan") { k } else { nil }
+        }
+        if key == "run.seed" { throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "another key: seeds are scanned by scan.replicas") }
+        if ["run.name", "run.kind", "run.threads"].contains(key) {
+            throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric physics or numerics parameter")
+        }
+        if case .some(let current) = lookup(root, key), ParameterSection.number(current) == nil {
+            throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric parameter (\(key) = \(current) in the file)")
+        }
+        if s.has("values") {
+            for k in ["from", "to", "points", "grid"] where s.has(k) {
+                throw ParameterError(file: file, message: "\(s.key("values")) and \(s.key(k)) exclude each other: give a list or a grid")
+            }
+            let values = try s.value("values", default: nil, expected: "a non-empty array of numbers") { v -> [ParameterValue]? in
+                guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ ParameterSection.number($0) != nil }) else { return nil }
+                return a
+            }
+            let x = values.compactMap(ParameterSection.number)
+            return Axis(key: key, values: values, logarithmic: x.allSatisfy { $0 > 0 } && x.max()! >= 10 * x.min()!)
+        }
+        let grid = try s.string("grid", default: "linear", oneOf: ["linear", "log"])
+        let from = try s.double("from", { grid == "linear" || $0 > 0 }, expected: grid == "log" ? "a positive number (log grid)" : "a finite number")
+        let to = try s.double("to", { $0 != from && (grid == "linear" || $0 > 0) }, expected: "a number other than \(s.key("from")) = \(from)\(grid == "log" ? ", positive (log grid)" : "")")
+        let n = try s.int("points", { $0 >= 2 }, expected: "an integer ≥ 2")
+        let values = (0..<n).map { i -> ParameterValue in
+            let f = Double(i) / Double(n - 1)
+            return .double(grid == "log" ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from))
+        }
+        return Axis(key: key, values: values, logarithmic: grid == "log")
+    }
+
+    /// The value at a dotted key, if the file sets it.
+    static func lookup(_ root: ParameterValue, _ key: String) -> ParameterValue? {
+        var node = root
+        for part in key.split(separator: ".") {
+            guard case .table(let t) = node, let next = t[String(part)] else { return nil }
+            node = next
+        }
+        return node
+    }
+
+    /// Every point's values, one per axis; the second axis runs fastest.
+    public var points: [[ParameterValue]] {
+        axes.count == 1 ? axes[0].values.map { [$0] } : axes[0].values.flatMap { a in axes[1].values.map { [a, $0] } }
+    }
+
+    /// What the numbers depend on: the axes and replicas (the resume check compares this).
+    var definition: ParameterValue {
+        func axis(_ a: Axis) -> [String: ParameterValue] { ["parameter": .string(a.key), "values": .array(a.values)] }
+        var t = axis(axes[0])
+        t["replicas"] = .int(replicas)
+        if axes.count == 2 { t["second"] = .table(axis(axes[1])) }
+        return .table(t)
+    }
+
+    /// The section as a parameter tree (for parameters.toml).
+    var parameters: ParameterValue {
+        guard case .table(var t) = definition else { return definition }
+        t["threads"] = .int(threads)
+        if !plot.isEmpty { t["plot"] = .array(plot.map { .array($0.map { .string($0) }) }) }
+        return .table(t)
+    }
+}
