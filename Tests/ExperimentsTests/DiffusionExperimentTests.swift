@@ -220,6 +220,23 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("analytic probes of a guided model", base: idealParameters, overrides: ["guidance.class=1", "guidance.weight=1.0", "softening.method=\"analytic\""],
           data: writeImages, expected: ["softening.method = \"analytic\"", "the ideal model with guidance has no analytic Jacobian"]),
     .init("trajectories not a boolean", overrides: ["observe.trajectories=1"], expected: ["observe.trajectories = 1", "true or false"]),
+    .init("scan of the seed", overrides: ["scan.parameter=\"run.seed\"", "scan.values=[1, 2]"], expected: ["scan.parameter = \"run.seed\"", "scan.replicas"]),
+    .init("scan of a string parameter", overrides: ["scan.parameter=\"model.type\"", "scan.values=[1, 2]"],
+          expected: ["scan.parameter = \"model.type\"", "a numeric parameter"]),
+    .init("scan list and grid together", overrides: ["scan.parameter=\"sampler.t_end\"", "scan.values=[0.1]", "scan.from=0.1"],
+          expected: ["scan.values and scan.from exclude each other"]),
+    .init("log scan through zero", overrides: ["scan.parameter=\"sampler.t_end\"", "scan.from=0.0", "scan.to=1.0", "scan.points=3", "scan.grid=\"log\""],
+          expected: ["scan.from = 0.0", "a positive number (log grid)"]),
+    .init("invalid scan point", overrides: ["scan.parameter=\"model.patch\"", "scan.values=[3, 4]"],
+          expected: ["scan point model.patch = 4", "model.patch = 4", "an odd patch size"]),
+    .init("unknown scan key", overrides: ["scan.parameter=\"model.patch\"", "scan.values=[3]", "scan.replica=2"],
+          expected: ["unknown key 'scan.replica'"]),
+    .init("continuation of a Gaussian field", replace: ("type = \"binary-patch\"\npatch = 3", "type = \"gaussian-field\"\ncorrelation_length = 2.0"),
+          overrides: ["continuation.parameter=\"t\""], expected: ["[continuation] reduces binary-patch, two-point", "model.type is \"gaussian-field\""]),
+    .init("continuation in the guidance weight without guidance", overrides: ["continuation.parameter=\"guidance.weight\""],
+          expected: ["continuation.parameter = \"guidance.weight\"", "[guidance] is not set"]),
+    .init("continuation range reversed", overrides: ["continuation.range=[5.0, 1.0]"], expected: ["continuation.range = [5.0, 1.0]", "low < high"]),
+    .init("fixed points not a boolean", overrides: ["observe.fixed_points=\"yes\""], expected: ["observe.fixed_points = \"yes\"", "true or false"]),
 ]
 
 @Test(arguments: badDiffusionInputs)

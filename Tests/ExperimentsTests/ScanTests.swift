@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import Diffusion
+@testable import Analysis
+@testable import Experiments
+
+/// Two-point data ±𝟙 on 4×4 sites (Λ = 16, t_c = log 17 ≈ 2.833 under vp), relaxed to the fixed
+/// points of the denoiser map at t_end, with the Curie–Weiss reduction continued in t.
+let twoPointScan = """
+[run]
+name = "tp"
+kind = "reverse-diffusion"
+seed = 3
+members = 64
+[lattice]
+shape = [4, 4]
+[model]
+type = "two-point"
+[sampler]
+t_start = 12.0
+t_end = 2.0
+steps = 100
+[observe]
+count = 4
+fixed_points = true
+[continuation]
+range = [0.5, 12.0]
+[scan]
+parameter = "sampler.t_end"
+values = [1.0, 2.0, 2.6, 3.2, 5.0]
+replicas = 4
+"""
+
+func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: folder.appendingPathComponent(file)) }
+
+@Test func twoPointStochasticScanAgreesWithTheContinuedStableBranches() throws {
+    let file = try writeTiny(twoPointScan), dir = (file as NSString).deletingLastPathComponent
+    let out = try Experiment.run(file: file, out: dir + "/scan", progress: false)
+    let s = try json(out)
+    let columns = s["columns"] as! [String], table = try NPY.decode(bytes(out, "scan.npy"), file: "scan.npy")
+    #expect(table.shape == [5, columns.count])
+    func column(_ k: String) -> [Double] { let j = columns.firstIndex(of: k)!; return (0..<5).map { table.values[$0 * columns.count + j] } }
+    let t = column("sampler.t_end"), lambda = 16.0, n = 4.0 * 64, tc = log(1 + lambda)
+    #expect(column("t_branch_point").allSatisfy { abs($0 - tc) < 1e-8 })
+    // The stable branches of the continuation at each t, then the scan against them.
+    let diagram = try PseudoArclength(range: 0.5...12).diagram(CurieWeiss().problem(in: .time(.vp, squaredNorm: lambda)), from: [0], at: 12, direction: -1)
+    for (i, time) in t.enumerated() {
+        // u*(t) of the stable + branch: the fixed-point iteration from u = 1 converges to it;
+        // the continued branch, interpolated linearly in t, passes through it.
+        let k = NoiseSchedule.vp.level(at: time).signalToNoise * lambda
+        var u = 1.0
+        for _ in 0..<200_000 { u = tanh(k * u) }
+        if time < tc {
+            let plus = diagram.branches.first { $0.parent == 0 && $0.points.last!.orderParameter > 0 }!.points
+            let j = plus.indices.dropFirst().first { (plus[$0].parameter - time) * (plus[$0 - 1].parameter - time) <= 0 }!
+            let f = (time - plus[j - 1].parameter) / (plus[j].parameter - plus[j - 1].parameter)
+            let interpolated = plus[j - 1].orderParameter + f * (plus[j].orderParameter - plus[j - 1].orderParameter)
+            #expect(plus[j].stable && abs(interpolated - u) < 1e-2)
+        }
+        let predictedPlus = time < tc ? 0.5 : 0.0
+        let fractionSE = (predictedPlus * (1 - predictedPlus) / n).squareRoot()
+        let measured = column("fixed_point_fraction_plus")[i], zero = column("fixed_point_fraction_zero")[i]
+        validation("two-point scan t = \(time): fraction on + branch (predicted \(predictedPlus))", String(format: "%.4f ± %.4f", measured, fractionSE))
+        #expect(abs(measured - predictedPlus) <= 4 * fractionSE)
+        #expect(zero == (time < tc ? 0 : 1))
+        if time < tc {
+            let m = column("fixed_point_m_plus")[i], se = column("fixed_point_m_plus_replica_se")[i]
+            let mMinus = column("fixed_point_m_minus")[i]
+            validation("two-point scan t = \(time): relaxed m₊ − u*(t)", String(format: "%.1e (replica SE %.1e)", m - u, se))
+            // The relaxation stops at |Δy| ≤ 1e-12 per site: that is the floor under 4 SE.
+            #expect(abs(m - u) <= 4 * se + 1e-9 && abs(mMinus + u) <= 4 * column("fixed_point_m_minus_replica_se")[i] + 1e-9)
+        }
+    }
+    let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+    #expect(html.contains("scan.svg") && html.contains("fixed_point_fraction_plus"))
+}
+
+@Test func scanKilledHalfwayAndRestartedWritesTheSameTable() throws {
+    let text = twoPointScan.replacingOccurrences(of: "replicas = 4", with: "replicas = 2").replacingOccurrences(of: "members = 64", with: "members = 8")
+    let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
+    let whole = try Experiment.run(file: file, out: dir + "/whole", overrides: ["scan.threads=2"], progress: false)
+    let root = try ParameterFile.load(file, overrides: [])
+    #expect(throws: Scan.Interrupted.self) {
+        try Scan.run(file: file, root: root, out: dir + "/resumed", seed: nil, progress: false, commandLine: nil, stopAfter: 4)
+    }
+    let work = URL(fileURLWithPath: dir + "/.resumed.scan/points")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.hasSuffix(".json") }.count == 4)
+    #expect(!FileManager.default.fileExists(atPath: dir + "/resumed"))
+    let resumed = try Experiment.run(file: file, out: dir + "/resumed", overrides: ["scan.threads=1"], progress: false)
+    let s = try json(resumed)
+    #expect(s["tasks_computed"] as? Int == 6 && s["tasks_reused"] as? Int == 4)
+    for f in ["scan.csv", "scan.npy", "replicas.csv"] { #expect(try bytes(whole, f) == bytes(resumed, f), "\(f) differs") }
+    #expect(!FileManager.default.fileExists(atPath: dir + "/.resumed.scan"))
+    // A leftover of a different scan is refused, not mixed in.
+    #expect(throws: Scan.Interrupted.self) {
+        try Scan.run(file: file, root: root, out: dir + "/other", seed: nil, progress: false, commandLine: nil, stopAfter: 1)
+    }
+    #expect(throws: ParameterError.self) {
+        try Experiment.run(file: file, out: dir + "/other", overrides: ["scan.replicas=3"], progress: false)
+    }
+}
+
+@Test func twoDimensionalScanIsOrderedAndThreadIndependent() throws {
+    let text = twoPointScan.replacingOccurrences(of: "replicas = 4", with: "replicas = 2\n[scan.second]\nparameter = \"model.amplitude\"\nfrom = 0.5\nto = 1.5\npoints = 2")
+        .replacingOccurrences(of: "values = [1.0, 2.0, 2.6, 3.2, 5.0]", with: "values = [1.0, 4.0]").replacingOccurrences(of: "members = 64", with: "members = 4")
+    let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
+    let one = try Experiment.run(file: file, out: dir + "/one", overrides: ["scan.threads=1"], progress: false)
+    let two = try Experiment.run(file: file, out: dir + "/two", overrides: ["scan.threads=2"], progress: false)
+    #expect(try bytes(one, "scan.csv") == bytes(two, "scan.csv"))
+    let rows = try String(contentsOf: one.appendingPathComponent("scan.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(rows.map { $0.split(separator: ",").prefix(2).joined(separator: ",") } == ["1.0,0.5", "1.0,1.5", "4.0,0.5", "4.0,1.5"])
+    // The amplitude sets Λ = a²N, hence the branch point log(1 + a²·16).
+    let columns = try json(one)["columns"] as! [String], table = try NPY.decode(bytes(one, "scan.npy"), file: "scan.npy")
+    let a = columns.firstIndex(of: "model.amplitude")!, bp = columns.firstIndex(of: "t_branch_point")!
+    for row in 0..<4 {
+        let amplitude = table.values[row * columns.count + a]
+        #expect(abs(table.values[row * columns.count + bp] - log(1 + amplitude * amplitude * 16)) < 1e-8)
+    }
+    let s = try String(contentsOf: one.appendingPathComponent("replicas.csv"), encoding: .utf8)
+    #expect(s.hasPrefix("sampler.t_end,model.amplitude,replica,seed,"))
+}
