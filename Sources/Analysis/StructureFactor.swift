@@ -53,6 +53,13 @@ public struct StructureFactor: Sendable {
         return (0..<shellCount).map { s[$0] * norm / modeCount[$0] }
     }
 
+    /// The largest per-mode value on each shell (the first mode of a shell to go unstable).
+    public func shellMaxima(_ perMode: [Double]) -> [Double] {
+        var s = [Double](repeating: -.infinity, count: shellCount)
+        for q in perMode.indices { s[shellOfMode[q]] = max(s[shellOfMode[q]], perMode[q]) }
+        return s
+    }
+
     /// Shell means of a per-mode quantity (a predicted S(k), say), weighted as S is.
     public func shellMeans(_ perMode: [Double]) -> [Double] {
         var s = [Double](repeating: 0, count: shellCount)

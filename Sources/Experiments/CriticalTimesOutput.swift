@@ -82,6 +82,31 @@ enum CriticalTimesOutput {
         let tc = c.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
         try folder.write("dispersion.csv", CSV.table(header: ["k", "shell", "C_hat", "t_c_c1"], rows: c.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), c[$0], tc[$0]] }))
         report.dataFiles.append(("dispersion.csv", "shell means of Ĉ(k), the windowed autocovariance's transform, and each shell's C1 time (NaN: never softens)"))
+        try writeMarginalStability(d, sf: sf, schedule: schedule, to: folder, report: &report)
+    }
+
+    /// Spatial stability of the homogeneous state (THEORY.md §4): σ²h(k, t) = 1 − λ_t Ĉ(k) per
+    /// shell (its most unstable mode) on a log time grid, and the marginal-stability curve
+    /// t_c(k) where it vanishes. Its maximum says whether the first instability is at k = 0
+    /// (smooth data) or on a ring |k*| > 0 (stripes, checkerboards: a Swift–Hohenberg/Turing case).
+    static func writeMarginalStability(_ d: Dispersion, sf: StructureFactor, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
+        let top = sf.shellMaxima(d.spectrum), tc = top.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
+        let (t0, t1) = DiffusionSpec.defaultRange(schedule), n = 120
+        let times = (0..<n).map { exp(log(t1) + Double($0) / Double(n - 1) * (log(t0) - log(t1))) }
+        let h = times.flatMap { t in top.map { 1 - schedule.level(at: t).signalToNoise * $0 } }
+        try folder.write("marginal_stability.npy", NPY.encode(h, shape: [n, top.count]))
+        try folder.write("marginal_stability_t.npy", NPY.encode(times, shape: [n]))
+        try folder.write("marginal_stability.csv", CSV.table(header: ["k", "shell", "C_hat_max", "t_c"], rows: top.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), top[$0], tc[$0]] }))
+        var plot = SVGPlot(title: "Marginal stability of the homogeneous state: h(k, t) = 0", xLabel: "|k|", yLabel: "t (unstable below the curve)", logY: true)
+        let shown = tc.indices.filter { tc[$0].isFinite }
+        plot.series.append(.init(label: "t_c(k), C1 (most unstable mode of each shell)", x: shown.map { sf.waveNumber[$0] }, y: shown.map { tc[$0] }, markers: true))
+        if let first = shown.max(by: { tc[$0] < tc[$1] }) {
+            plot.verticalLines.append((sf.waveNumber[first], String(format: "first unstable |k| = %.3g", sf.waveNumber[first])))
+        }
+        try folder.write("marginal_stability.svg", plot.render())
+        report.figures.append(("marginal_stability.svg", "The marginal-stability curve t_c(k) of the homogeneous state over (|k|, t): modes are stable above it and unstable below; its maximum is the first instability"))
+        report.dataFiles += [("marginal_stability.npy", "σ²h(k, t) = 1 − λ_t Ĉ(k), shape (times, shells), most unstable mode per shell"),
+                             ("marginal_stability_t.npy", "its times"), ("marginal_stability.csv", "per shell: |k|, shell, max Ĉ, t_c")]
     }
 
     static func writeSoftening(_ s: SofteningResult, _ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {

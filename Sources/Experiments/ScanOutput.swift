@@ -42,10 +42,11 @@ enum ScanOutput {
         for panel in panels {
             var plot = SVGPlot(title: panel.count == 1 ? panel[0] : "scan of \(x0.key)", xLabel: x0.key,
                                yLabel: panel.count == 1 ? panel[0] : "replica mean ± SE", logX: x0.logarithmic)
+            var colour = 0
             if let (d, scale) = continuation, panel.contains(where: { $0.hasPrefix("fixed_point_m") }) {
                 plot.series += BifurcationOutput.plot(d, scale: scale, parameter: x0.key, title: "").series
+                colour = 4  // after the branches' and special points' colours
             }
-            var colour = 4
             for key in panel {
                 let y = t.column(key)!, e = t.errorBars(key)
                 for g in groups {
