@@ -66,6 +66,13 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
             #expect(label == (32 / wavelength) * (32 / wavelength), "λ = \(wavelength), window \(String(describing: window)): k* = \(kStar)")
             #expect(abs(kStar - target) < 1e-12)
             #expect(d.spectrum[d.peakMode] > d.spectrum[0])
+            // The marginal-stability curve peaks on that ring: per-shell maxima against a
+            // direct scan of the modes with each label.
+            let sf = StructureFactor(l), top = sf.shellMaxima(d.spectrum), labels = l.shellIndices()
+            for (s, shell) in sf.shellLabel.enumerated() {
+                #expect(top[s] == labels.indices.filter { labels[$0] == shell }.map { d.spectrum[$0] }.max()!)
+            }
+            #expect(sf.shellLabel[top.indices.max { top[$0] < top[$1] }!] == label)
         }
     }
 }
