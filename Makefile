@@ -22,6 +22,7 @@ demo: build
 	$(BIN) run parameters/quickstart.toml
 	$(BIN) run parameters/binary-patch.toml
 	$(BIN) run parameters/correlation-length.toml
+	$(BIN) run parameters/bifurcation-two-point.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
 # trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so
