@@ -9,7 +9,7 @@ import Foundation
 /// for the overlap u = vᵀy/Λ of a fixed point y = D(α y) of the (guided) denoiser map. At
 /// w = h = 0: a pitchfork at K = 1, u* ≈ ±√(3(K − 1)), χ = (1 − u²)/(1 − K(1 − u²)); h ≠ 0 or
 /// w ≠ 0 make the bifurcation imperfect. The same equation holds for the spatially uniform
-/// sector of the binary patch model, x = α m·𝟙, with Λ = Ĉ(0) = P² (``uniformSector(patch:schedule:)``).
+/// sector of the binary patch model, x = α m·𝟙, with Λ = Ĉ(0) = P².
 public struct CurieWeiss: Sendable {
     public var coupling: Double
     public var field: Double
@@ -31,11 +31,6 @@ public struct CurieWeiss: Sendable {
         case time(NoiseSchedule, squaredNorm: Double)
     }
 
-    /// The binary patch model's uniform sector: Curie–Weiss in t with Λ = P².
-    public static func uniformSector(patch: Int, schedule: NoiseSchedule, field: Double = 0) -> FixedPointProblem {
-        CurieWeiss(field: field).problem(in: .time(schedule, squaredNorm: Double(patch * patch)))
-    }
-
     /// The map u ↦ (1 − w) tanh(K u + h) + w c with its exact derivatives.
     public func problem(in parameter: Parameter) -> FixedPointProblem {
         let (k0, h0, w0, c) = (coupling, field, guidance, target)
@@ -49,11 +44,12 @@ public struct CurieWeiss: Sendable {
         // (K, h, w, dK/dp, dh/dp, dw/dp) at p.
         let at: @Sendable (Double) -> (Double, Double, Double, Double, Double, Double) = { p in
             switch parameter {
-            case .coupling: (p, h0, w0, 1, 0, 0)
-            case .field: (k0, p, w0, 0, 1, 0)
-            case .guidance: (k0, h0, p, 0, 0, 1)
+            case .coupling: return (p, h0, w0, 1, 0, 0)
+            case .field: return (k0, p, w0, 0, 1, 0)
+            case .guidance: return (k0, h0, p, 0, 0, 1)
             case .time(let s, let lambda):
-                { l in (l.signalToNoise * lambda, h0, w0, l.signalToNoiseRate * lambda, 0, 0) }(s.level(at: p))
+                let l = s.level(at: p)
+                return (l.signalToNoise * lambda, h0, w0, l.signalToNoiseRate * lambda, 0, 0)
             }
         }
         return FixedPointProblem(kind: .map, dimension: 1, parameterName: name, function: { u, p in

@@ -85,26 +85,13 @@ public struct PseudoArclength: Sendable {
     public func diagram(_ problem: FixedPointProblem, from u0: [Double], at p0: Double, direction: Double = 1) throws -> BifurcationDiagram {
         precondition(u0.count == problem.dimension)
         let n = problem.dimension
-        var u = u0
-        for iteration in 0...50 {
-            let j = problem.jacobian(u, p0), r = problem.residual(u, p0)
-            var a = [Double](repeating: 0, count: n * n)
-            for i in 0..<n { for c in 0..<n { a[i * n + c] = j[i * (n + 1) + c] } }
-            let lu = LUFactorisation(a, size: n)
-            guard lu.determinant != 0, lu.determinant.isFinite else {
-                throw ContinuationError(description: "the starting point (\(problem.parameterName) = \(p0)) is singular: start away from a bifurcation")
-            }
-            let du = lu.solve(r)
-            var size = 0.0
-            for i in 0..<n { u[i] -= du[i]; size = max(size, abs(du[i])) }
-            if size <= tolerance * (1 + (u.map(abs).max() ?? 0)) { break }
-            if iteration == 50 || !size.isFinite {
-                throw ContinuationError(description: "Newton found no fixed point near the starting state at \(problem.parameterName) = \(p0)")
-            }
-        }
+        // Newton at fixed p: the corrector with the hyperplane p = p0.
         var reference = [Double](repeating: 0, count: n + 1)
         reference[n] = direction >= 0 ? 1 : -1
-        let start = evaluate(problem, u + [p0], reference: reference)
+        guard let (x, _) = correct(problem, u0 + [p0], normal: reference) else {
+            throw ContinuationError(description: "Newton found no regular fixed point near the starting state at \(problem.parameterName) = \(p0) (start away from a bifurcation)")
+        }
+        let start = evaluate(problem, x, reference: reference)
 
         var diagram = BifurcationDiagram(branches: [], specialPoints: [])
         var queue: [(start: Evaluated, parent: Int?, depth: Int)] = [(start, nil, 0)]

@@ -59,13 +59,19 @@ enum BifurcationOutput {
     static func keys(_ spec: DiffusionSpec, _ d: BifurcationDiagram) -> [String: Double] {
         let name = spec.continuation!.parameter.rawValue.replacingOccurrences(of: ".", with: "_")
         var out: [String: Double] = [:]
-        for p in d.specialPoints where out["\(name)_\(p.kind.rawValue.replacingOccurrences(of: "-", with: "_"))"] == nil {
-            out["\(name)_\(p.kind.rawValue.replacingOccurrences(of: "-", with: "_"))"] = p.parameter
+        for p in d.specialPoints {
+            let key = "\(name)_\(p.kind.rawValue.replacingOccurrences(of: "-", with: "_"))"
+            if out[key] == nil { out[key] = p.parameter }
         }
         return out
     }
 
-    /// Stable branches solid, unstable dashed, special points marked; one colour per branch.
+    /// special_points.csv: kind, parameter, magnetisation.
+    static func specialPointsCSV(_ d: BifurcationDiagram, scale: Double, parameter: String) -> String {
+        "kind,\(parameter),m\n" + d.specialPoints.map { "\($0.kind.rawValue),\($0.parameter),\(scale * $0.orderParameter)\n" }.joined()
+    }
+
+    /// Stable branches solid, unstable dashed (one colour for all), special points marked by kind.
     static func plot(_ d: BifurcationDiagram, scale: Double, parameter: String, title: String) -> SVGPlot {
         var plot = SVGPlot(title: title, xLabel: parameter, yLabel: "magnetisation m of the fixed point")
         var labelled: Set<Bool> = []
@@ -104,7 +110,7 @@ enum BifurcationOutput {
                 }
             }
             try folder.write("branches.csv", CSV.table(header: ["branch", "parent", name, "m", "stable", "multiplier"], rows: rows))
-            try folder.write("special_points.csv", "kind,\(name),m\n" + d.specialPoints.map { "\($0.kind.rawValue),\($0.parameter),\(scale * $0.orderParameter)\n" }.joined())
+            try folder.write("special_points.csv", specialPointsCSV(d, scale: scale, parameter: name))
             summary["continuation_special_points"] = d.specialPoints.map { ["kind": $0.kind.rawValue, name: $0.parameter, "m": scale * $0.orderParameter] as [String: Any] }
             for (k, v) in keys(spec, d) {
                 summary[k] = v

@@ -92,8 +92,11 @@ enum CriticalTimesOutput {
     static func writeMarginalStability(_ d: Dispersion, sf: StructureFactor, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
         let top = sf.shellMaxima(d.spectrum), tc = top.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
         let (t0, t1) = DiffusionSpec.defaultRange(schedule), n = 120
-        let times = (0..<n).map { exp(log(t1) + Double($0) / Double(n - 1) * (log(t0) - log(t1))) }
-        let h = times.flatMap { t in top.map { 1 - schedule.level(at: t).signalToNoise * $0 } }
+        let times = Array(TimeGrid.logUniform.times(from: t0, to: t1, steps: n - 1, schedule: schedule).reversed())
+        let h = times.flatMap { t -> [Double] in
+            let lambda = schedule.level(at: t).signalToNoise
+            return top.map { 1 - lambda * $0 }
+        }
         try folder.write("marginal_stability.npy", NPY.encode(h, shape: [n, top.count]))
         try folder.write("marginal_stability_t.npy", NPY.encode(times, shape: [n]))
         try folder.write("marginal_stability.csv", CSV.table(header: ["k", "shell", "C_hat_max", "t_c"], rows: top.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), top[$0], tc[$0]] }))

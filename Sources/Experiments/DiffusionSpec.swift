@@ -329,8 +329,8 @@ public struct DiffusionSpec: Sendable {
         default:
             throw ParameterError(file: file, message: "[continuation] reduces binary-patch, two-point, and ideal or equivariant-ideal models of data.source = \"two-uniform\" to the Curie–Weiss equation; model.type is \"\(model.name)\"")
         }
-        if let g = guidance, case .constant = g.weight {} else if guidance != nil {
-            throw ParameterError(file: file, message: "[continuation] needs a constant guidance.weight (not a pulse or table)")
+        if let g = guidance {
+            guard case .constant = g.weight else { throw ParameterError(file: file, message: "[continuation] needs a constant guidance.weight (not a pulse or table)") }
         }
         if c.parameter == .guidanceWeight, guidance == nil {
             throw ParameterError(file: file, key: "continuation.parameter", value: .string("guidance.weight"), expected: "\"t\" ([guidance] is not set)")

@@ -63,7 +63,6 @@ enum Scan {
                 throw ParameterError(file: work.path, message: "cannot create the scan's working folder: \(error.localizedDescription)")
             }
         }
-        try? fm.createDirectory(at: pointsDir, withIntermediateDirectories: true)
 
         // (point, replica) tasks not yet on disk.
         let tasks = points.indices.flatMap { i in (0..<scan.replicas).map { (point: i, replica: $0) } }

@@ -61,8 +61,7 @@ enum ScanOutput {
         report.figures.append(("scan.svg", "Bifurcation diagram: replica means ± standard errors against \(x0.key)"
                                + (continuation != nil ? ", over the continued branches of the reduced model (stable solid, unstable dashed)" : "")))
         if let (d, scale) = continuation {
-            let name = x0.key
-            try folder.write("special_points.csv", "kind,\(name),m\n" + d.specialPoints.map { "\($0.kind.rawValue),\($0.parameter),\(scale * $0.orderParameter)\n" }.joined())
+            try folder.write("special_points.csv", BifurcationOutput.specialPointsCSV(d, scale: scale, parameter: x0.key))
             report.dataFiles.append(("special_points.csv", "special points of the continued reduction"))
         }
         report.tables.append((title: "Scan table (replica means)", header: scan.axes.map(\.key) + panels.flatMap { $0 },

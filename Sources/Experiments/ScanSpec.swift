@@ -59,7 +59,7 @@ public struct ScanSpec: Sendable, Equatable {
         if ["run.name", "run.kind", "run.threads"].contains(key) {
             throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric physics or numerics parameter")
         }
-        if case .some(let current) = lookup(root, key), ParameterSection.number(current) == nil {
+        if let current = lookup(root, key), ParameterSection.number(current) == nil {
             throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric parameter (\(key) = \(current) in the file)")
         }
         if s.has("values") {
