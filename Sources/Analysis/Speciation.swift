@@ -25,6 +25,28 @@ public enum Speciation {
         return SymmetricEigen(matrix, size: size).values.max()!
     }
 
+    /// Λ_max of a mixture's covariance Σ_i w_i (μ_i − m)(μ_i − m)ᵀ + Σ_i w_i Σ_i, for isotropic
+    /// components (Σ_i = s_i² I, so the second term only shifts the spectrum): the top
+    /// eigenvalue of the weighted Gram matrix √(w_i w_j) (μ_i − m)·(μ_j − m), plus Σ w_i s_i².
+    public static func topCovarianceEigenvalue(_ mixture: GaussianMixtureDenoiser) -> Double? {
+        var floor = 0.0
+        for c in mixture.components {
+            guard case .isotropic(let v) = c.covariance else { return nil }
+            floor += c.weight * v
+        }
+        let c = mixture.components, sites = c[0].mean.count
+        let m = (0..<sites).map { i in c.reduce(0) { $0 + $1.weight * $1.mean[i] } }
+        let k = c.count
+        var gram = [Double](repeating: 0, count: k * k)
+        for a in 0..<k { for b in a..<k {
+            var s = 0.0
+            for i in 0..<sites { s += (c[a].mean[i] - m[i]) * (c[b].mean[i] - m[i]) }
+            gram[a * k + b] = s * (c[a].weight * c[b].weight).squareRoot()
+            gram[b * k + a] = gram[a * k + b]
+        } }
+        return SymmetricEigen(gram, size: k).values.max()! + floor
+    }
+
     /// The time at which α_t² Λ_max = 1 (nil when Λ_max ≤ 1 or under `ve`, where α ≡ 1).
     public static func time(topEigenvalue lambda: Double, schedule: NoiseSchedule) -> Double? {
         guard lambda > 1, schedule != .ve else { return nil }

@@ -20,9 +20,12 @@ public struct Dataset: Sendable, Equatable {
 
     /// The images of one class (the class-conditional training set). Nil when there are no
     /// labels or no image has this label.
-    public func restricted(toLabel label: Int) -> Dataset? {
+    public func restricted(toLabel label: Int) -> Dataset? { restricted(toLabels: [label]) }
+
+    /// The images of several classes (a feature shared by them); nil as above.
+    public func restricted(toLabels wanted: Set<Int>) -> Dataset? {
         guard let labels else { return nil }
-        let keep = labels.indices.filter { labels[$0] == label }
+        let keep = labels.indices.filter { wanted.contains(labels[$0]) }
         guard !keep.isEmpty else { return nil }
         return Dataset(images: keep.map { images[$0] }, shape: shape, labels: keep.map { labels[$0] })
     }

@@ -43,8 +43,11 @@ public struct GaussianMixtureDenoiser: Denoiser {
     }
 
     /// The class-conditional model: the components with this label.
-    public func restricted(toLabel label: Int) -> GaussianMixtureDenoiser {
-        GaussianMixtureDenoiser(lattice: lattice, components: components.filter { $0.label == label })
+    public func restricted(toLabel label: Int) -> GaussianMixtureDenoiser { restricted(toLabels: [label]) }
+
+    /// The components with any of these labels (a feature shared by several classes).
+    public func restricted(toLabels labels: Set<Int>) -> GaussianMixtureDenoiser {
+        GaussianMixtureDenoiser(lattice: lattice, components: components.filter { $0.label.map(labels.contains) ?? false })
     }
 
     /// log w_i N(x; αμ_i, α²Σ_i + σ²I) up to a constant common to all components.

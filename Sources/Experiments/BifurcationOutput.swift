@@ -20,7 +20,7 @@ enum BifurcationOutput {
         var cw = CurieWeiss(field: c.field)
         if let g = spec.guidance, case .constant(let w) = g.weight {
             cw.guidance = w
-            cw.target = g.label == 0 ? 1 : -1
+            cw.target = g.labels == [0] ? 1 : -1
         }
         switch c.parameter {
         case .time: return (cw.problem(in: .time(spec.schedule, squaredNorm: lambda)), scale)

@@ -53,6 +53,9 @@ extension DiffusionSpec {
             let c = [Double](repeating: a * a, count: lattice.siteCount)
             return CriticalModel(dispersion: Dispersion(autocovariance: c, lattice: lattice, window: nil), window: nil, dataMean: 0, topEigenvalue: a * a * n,
                                  autocovariance: c, lattice: lattice)
+        case .gaussianMixture:
+            let m = mixture
+            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: Speciation.topCovarianceEigenvalue(m), autocovariance: nil, lattice: lattice)
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .ideal, .equivariantIdeal:

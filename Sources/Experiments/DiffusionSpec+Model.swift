@@ -15,6 +15,8 @@ public struct PreparedDiffusion: Sendable {
     public let samplers: [ReverseSampler]
     /// The analytic side of the softening analysis.
     public let critical: CriticalModel
+    /// The conditional model of each pulse target (guidance-pulse runs only).
+    public let conditionals: [any Denoiser]
 
     public var sampler: ReverseSampler { samplers[0] }
     public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
@@ -54,10 +56,19 @@ extension DiffusionSpec {
             throw ParameterError(file: file, key: "softening.method", value: .string("analytic"),
                                  expected: "\"finite-difference\" or \"auto\": the \(model.name) model\(s.denoiser is GuidedDenoiser ? " with guidance" : "") has no analytic Jacobian")
         }
-        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers, critical: spec.criticalModel(data: data))
+        let conditionals = try (spec.pulse?.targets ?? []).map { try spec.conditionalDenoiser(data: data, labels: $0.labels) }
+        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers, critical: spec.criticalModel(data: data), conditionals: conditionals)
     }
 
+    /// The sampler's model: the unconditional one (restricted to `label` for model.class), with
+    /// [guidance] mixed in except in pulse runs, whose conditions add their own guidance.
     func makeDenoiser(data: Dataset?, label: Int?) throws -> any Denoiser {
+        let base = try unconditionalDenoiser(data: data, label: label)
+        guard label == nil, pulse == nil, let g = guidance else { return base }
+        return GuidedDenoiser(unconditional: base, conditional: try conditionalDenoiser(data: data, labels: g.labels), weight: g.weight)
+    }
+
+    func unconditionalDenoiser(data: Dataset?, label: Int?) throws -> any Denoiser {
         switch model {
         case .binaryPatch(let p):
             guard lattice.dimension <= 2 else { throw ParameterError(file: file, key: "lattice.shape", value: .array(lattice.shape.map { .int($0) }), expected: "1 or 2 axes for the binary patch model") }
@@ -66,34 +77,55 @@ extension DiffusionSpec {
             }
         case .gaussianField(let s): return GaussianFieldDenoiser(lattice: lattice, spectrum: s, effort: planner)
         case .twoPoint(let a): return TwoPointDenoiser(lattice: lattice, amplitude: a)
+        case .gaussianMixture: return mixture
         case .ideal, .equivariantIdeal, .patchMachine:
-            let d = data!
-            func build(_ set: Dataset) throws -> any Denoiser {
-                switch model {
-                case .ideal: return IdealDenoiser(lattice: lattice, data: set)
-                case .patchMachine(let dictionary, let patch):
-                    do { return try PatchScoreMachine(lattice: lattice, data: set, dictionary: dictionary, patch: patch) } catch let e as PatchDictionary.Error {
-                        throw ParameterError(file: file, message: "model.patch: \(e)")
-                    }
-                default: return EquivariantIdealDenoiser(lattice: lattice, data: set, effort: planner)
-                }
-            }
-            func restricted(_ label: Int, key: String) throws -> Dataset {
-                guard d.labels != nil else { throw ParameterError(file: file, message: "\(key) = \(label) needs labelled data (data.labels, or a built-in set with labels)") }
-                guard let r = d.restricted(toLabel: label) else {
-                    throw ParameterError(file: file, key: key, value: .int(label), expected: "a label present in the data (\(Set(d.labels!).sorted().map(String.init).joined(separator: ", ")))")
-                }
-                return r
-            }
             if model == .equivariantIdeal && lattice.shape.count == 3 {
                 throw ParameterError(file: file, message: "model.type = \"equivariant-ideal\" shifts along every axis: multi-channel images need \"ideal\"")
             }
-            if let label { return try build(try restricted(label, key: "model.class")) }
-            if let g = guidance {
-                return GuidedDenoiser(unconditional: try build(d), conditional: try build(try restricted(g.label, key: "guidance.class")), weight: g.weight)
-            }
-            return try build(d)
+            return try trained(on: label.map { try restricted(data!, [$0], key: "model.class") } ?? data!)
         }
+    }
+
+    /// The class-conditional model of guidance towards `labels`: the ±1 image itself for the
+    /// binary patch and two-point models (each class is one image), the mixture's components
+    /// or the training images with those labels otherwise.
+    func conditionalDenoiser(data: Dataset?, labels: [Int]) throws -> any Denoiser {
+        switch model {
+        case .binaryPatch: return PointMassDenoiser(lattice: lattice, image: [Double](repeating: labels == [0] ? 1 : -1, count: lattice.siteCount))
+        case .twoPoint(let a): return PointMassDenoiser(lattice: lattice, image: [Double](repeating: labels == [0] ? a : -a, count: lattice.siteCount))
+        case .gaussianMixture: return mixture.restricted(toLabels: Set(labels))
+        case .gaussianField: fatalError("guidance needs classes (checked when the file is read)")
+        case .ideal, .equivariantIdeal, .patchMachine: return try trained(on: try restricted(data!, labels, key: "guidance.class"))
+        }
+    }
+
+    var mixture: GaussianMixtureDenoiser {
+        guard case .gaussianMixture(let components) = model else { fatalError("not a mixture") }
+        let total = components.reduce(0) { $0 + $1.weight }
+        return GaussianMixtureDenoiser(lattice: lattice, components: components.map {
+            .init(weight: $0.weight / total, mean: $0.mean(on: lattice), covariance: .isotropic(variance: $0.variance), label: $0.label)
+        })
+    }
+
+    func trained(on set: Dataset) throws -> any Denoiser {
+        switch model {
+        case .ideal: return IdealDenoiser(lattice: lattice, data: set)
+        case .patchMachine(let dictionary, let patch):
+            do { return try PatchScoreMachine(lattice: lattice, data: set, dictionary: dictionary, patch: patch) } catch let e as PatchDictionary.Error {
+                throw ParameterError(file: file, message: "model.patch: \(e)")
+            }
+        default: return EquivariantIdealDenoiser(lattice: lattice, data: set, effort: planner)
+        }
+    }
+
+    func restricted(_ d: Dataset, _ labels: [Int], key: String) throws -> Dataset {
+        let shown = labels.count == 1 ? "\(labels[0])" : "[" + labels.map(String.init).joined(separator: ", ") + "]"
+        guard d.labels != nil else { throw ParameterError(file: file, message: "\(key) = \(shown) needs labelled data (data.labels, or a built-in set with labels)") }
+        guard let r = d.restricted(toLabels: Set(labels)), Set(labels).isSubset(of: Set(d.labels!)) else {
+            throw ParameterError(file: file, key: key, value: labels.count == 1 ? .int(labels[0]) : .array(labels.map { .int($0) }),
+                                 expected: (labels.count == 1 ? "a label" : "labels") + " present in the data (\(Set(d.labels!).sorted().map(String.init).joined(separator: ", ")))")
+        }
+        return r
     }
 
     func loadData(_ source: DataSource) throws -> Dataset {

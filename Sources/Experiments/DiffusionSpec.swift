@@ -3,7 +3,7 @@ import Diffusion
 import Foundation
 import Lattice
 
-/// A reverse-diffusion experiment (run.kind = "reverse-diffusion"), as read from a parameter
+/// A reverse-diffusion experiment (run.kind = "reverse-diffusion" or "guidance-pulse"), as read from a parameter
 /// file after defaults and `--set` overrides. `docs/parameters.md` is the reference.
 public struct DiffusionSpec: Sendable {
     public enum Model: Sendable, Equatable {
@@ -14,6 +14,8 @@ public struct DiffusionSpec: Sendable {
         case equivariantIdeal
         /// LS or ELS (Kamb & Ganguli) on the training data.
         case patchMachine(PatchDictionary, PatchSchedule)
+        /// Σ_i w_i N(μ_i, s_i² I) with a class label per component.
+        case gaussianMixture([MixtureComponent])
 
         var name: String {
             switch self {
@@ -23,6 +25,7 @@ public struct DiffusionSpec: Sendable {
             case .ideal: "ideal"
             case .equivariantIdeal: "equivariant-ideal"
             case .patchMachine(let d, _): d.locality == .local ? "ls" : "els"
+            case .gaussianMixture: "gaussian-mixture"
             }
         }
         var needsData: Bool {
@@ -30,6 +33,11 @@ public struct DiffusionSpec: Sendable {
             case .ideal, .equivariantIdeal, .patchMachine: true
             default: false
             }
+        }
+        /// Guidance needs classes: the ±1 images of the binary patch and two-point models, the
+        /// mixture's component labels, or the training data's labels.
+        var hasClasses: Bool {
+            if case .gaussianField = self { false } else { true }
         }
     }
 
@@ -42,9 +50,38 @@ public struct DiffusionSpec: Sendable {
         case gaussianFields(count: Int, spectrum: PowerSpectrum)
     }
 
+    /// Guidance towards the classes `labels` (one class, or a feature shared by several).
     public struct Guidance: Sendable, Equatable {
-        public var label: Int
+        public var labels: [Int]
         public var weight: GuidanceSchedule
+    }
+
+    /// One isotropic component of a `gaussian-mixture` model: the mean is `values` (one per
+    /// site) or the sum uniform·𝟙 + checkerboard·(−1)^(Σ coordinates).
+    public struct MixtureComponent: Sendable, Equatable {
+        public enum Mean: Sendable, Equatable {
+            case values([Double])
+            case patterns(uniform: Double, checkerboard: Double)
+        }
+        public var weight: Double
+        public var mean: Mean
+        public var variance: Double
+        public var label: Int
+
+        func mean(on lattice: Lattice) -> [Double] {
+            switch mean {
+            case .values(let v): return v
+            case .patterns(let u, let c):
+                return (0..<lattice.siteCount).map { i in
+                    var rest = i, parity = 0
+                    for axis in stride(from: lattice.dimension - 1, through: 0, by: -1) {
+                        parity += rest % lattice.shape[axis]
+                        rest /= lattice.shape[axis]
+                    }
+                    return u + (parity % 2 == 0 ? c : -c)
+                }
+            }
+        }
     }
 
     public var file: String
@@ -67,6 +104,8 @@ public struct DiffusionSpec: Sendable {
     /// Use only the first `dataLimit` images.
     public var dataLimit: Int?
     public var guidance: Guidance?
+    /// The guidance-pulse protocol (run.kind = "guidance-pulse"); nil for other runs.
+    public var pulse: PulseSpec?
     public var method: SamplerMethod
     public var tStart: Double
     public var tEnd: Double
@@ -128,7 +167,8 @@ public struct DiffusionSpec: Sendable {
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
         _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
-                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation"])
+                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation", "pulse"])
+        let isPulse = try ParameterFile.kind(root, file: file) == "guidance-pulse"
         let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
         guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
@@ -154,12 +194,13 @@ public struct DiffusionSpec: Sendable {
         }
 
         let mod = try ParameterSection(file: file, root: root, path: "model",
-                                       allowed: ["type", "patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates"])
-        let modelName = try mod.string("type", oneOf: ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal", "ls", "els"])
+                                       allowed: ["type", "patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates", "components"])
+        let modelName = try mod.string("type", oneOf: ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal", "ls", "els", "gaussian-mixture"])
         let keysOf: [String: [String]] = ["binary-patch": ["patch"], "gaussian-field": ["spectrum", "amplitude", "correlation_length", "exponent"],
                                           "two-point": ["amplitude"], "ideal": ["class"], "equivariant-ideal": ["class"],
-                                          "ls": ["patch", "class", "boundary"], "els": ["patch", "class", "boundary", "candidates"]]
-        for k in ["patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates"] where mod.has(k) && !keysOf[modelName]!.contains(k) {
+                                          "ls": ["patch", "class", "boundary"], "els": ["patch", "class", "boundary", "candidates"],
+                                          "gaussian-mixture": ["components"]]
+        for k in ["patch", "spectrum", "amplitude", "correlation_length", "exponent", "class", "boundary", "candidates", "components"] where mod.has(k) && !keysOf[modelName]!.contains(k) {
             throw ParameterError(file: file, message: "model.\(k) does not apply to model.type = \"\(modelName)\"")
         }
         switch modelName {
@@ -167,6 +208,7 @@ public struct DiffusionSpec: Sendable {
         case "gaussian-field": model = .gaussianField(try DiffusionSpec.spectrum(mod))
         case "two-point": model = .twoPoint(amplitude: try mod.double("amplitude", default: 1, { $0 > 0 }, expected: "a positive number"))
         case "ideal": model = .ideal
+        case "gaussian-mixture": model = .gaussianMixture(try DiffusionSpec.mixtureComponents(mod))
         case "ls", "els":
             let boundary = PatchDictionary.Boundary(rawValue: try mod.string("boundary", default: "circular", oneOf: ["circular", "zero"]))!
             let candidates = PatchDictionary.Candidates(rawValue: try mod.string("candidates", default: "all", oneOf: ["all", "interior"]))!
@@ -224,33 +266,50 @@ public struct DiffusionSpec: Sendable {
             lattice = try Lattice(shape: shape, boxLength: box)
         }
 
+        if case .gaussianMixture(let components) = model {
+            for (i, c) in components.enumerated() {
+                if case .values(let v) = c.mean, v.count != lattice.siteCount {
+                    throw ParameterError(file: file, message: "model.components[\(i)].mean has \(v.count) values: expected a number, a table of patterns, or \(lattice.siteCount) values (one per site of lattice.shape \(lattice.shape))")
+                }
+            }
+        }
+
         let gui = try ParameterSection(file: file, root: root, path: "guidance", allowed: ["class", "weight", "pulse", "table"])
         if root.hasTable("guidance") {
-            guard model.needsData else { throw ParameterError(file: file, message: "[guidance] needs a model of labelled training data: model.type = \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\"") }
-            guard modelLabels.isEmpty else { throw ParameterError(file: file, message: "model.class and [guidance] exclude each other: guidance sets the class") }
-            let label = try gui.int("class", { $0 >= 0 }, expected: "a non-negative class label")
-            let given = ["weight", "pulse", "table"].filter(gui.has)
-            guard given.count == 1 else { throw ParameterError(file: file, message: "[guidance] needs exactly one of weight, pulse, table (found \(given.isEmpty ? "none" : given.joined(separator: ", ")))") }
-            let w: GuidanceSchedule
-            switch given[0] {
-            case "weight": w = .constant(try gui.double("weight"))
-            case "pulse":
-                let p = try ParameterSection(file: file, root: root, path: "guidance.pulse", allowed: ["center", "width", "strength", "base"])
-                w = .pulse(center: try p.double("center", { $0 > 0 }, expected: "a positive time"),
-                           width: try p.double("width", { $0 > 0 }, expected: "a positive width in units of log t"),
-                           strength: try p.double("strength"), base: try p.double("base", default: 0))
-            default:
-                let rows = try gui.value("table", default: nil, expected: "an array of at least two [t, w] pairs with t > 0") { v -> [GuidanceSchedule.GuidanceEntry]? in
-                    guard case .array(let a) = v, a.count >= 2 else { return nil }
-                    let e = a.compactMap { row -> GuidanceSchedule.GuidanceEntry? in
-                        guard case .array(let pair) = row, pair.count == 2, let t = ParameterSection.number(pair[0]), let w = ParameterSection.number(pair[1]), t > 0 else { return nil }
-                        return .init(time: t, weight: w)
-                    }
-                    return e.count == a.count ? e : nil
-                }
-                w = .table(rows)
+            guard model.hasClasses else {
+                throw ParameterError(file: file, message: "[guidance] needs a model with classes: model.type = \"binary-patch\", \"two-point\", \"gaussian-mixture\", \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\"")
             }
-            guidance = Guidance(label: label, weight: w)
+            guard modelLabels.isEmpty else { throw ParameterError(file: file, message: "model.class and [guidance] exclude each other: guidance sets the class") }
+            let labels = isPulse && !gui.has("class") ? [] : try DiffusionSpec.classes(gui, "class", model: model)
+            let given = ["weight", "pulse", "table"].filter(gui.has)
+            let w: GuidanceSchedule
+            if isPulse {
+                guard given.allSatisfy({ $0 == "weight" }) else {
+                    throw ParameterError(file: file, message: "guidance.\(given.first { $0 != "weight" }!) does not apply to run.kind = \"guidance-pulse\": [pulse] sets the pulses, guidance.weight the base weight")
+                }
+                w = .constant(try gui.double("weight", default: 0))
+            } else {
+                guard given.count == 1 else { throw ParameterError(file: file, message: "[guidance] needs exactly one of weight, pulse, table (found \(given.isEmpty ? "none" : given.joined(separator: ", ")))") }
+                switch given[0] {
+                case "weight": w = .constant(try gui.double("weight"))
+                case "pulse":
+                    let p = try ParameterSection(file: file, root: root, path: "guidance.pulse", allowed: ["center", "width", "strength", "base"])
+                    w = .pulse(center: try p.double("center", { $0 > 0 }, expected: "a positive time"),
+                               width: try p.double("width", { $0 > 0 }, expected: "a positive width in units of log t"),
+                               strength: try p.double("strength"), base: try p.double("base", default: 0))
+                default:
+                    let rows = try gui.value("table", default: nil, expected: "an array of at least two [t, w] pairs with t > 0") { v -> [GuidanceSchedule.GuidanceEntry]? in
+                        guard case .array(let a) = v, a.count >= 2 else { return nil }
+                        let e = a.compactMap { row -> GuidanceSchedule.GuidanceEntry? in
+                            guard case .array(let pair) = row, pair.count == 2, let t = ParameterSection.number(pair[0]), let w = ParameterSection.number(pair[1]), t > 0 else { return nil }
+                            return .init(time: t, weight: w)
+                        }
+                        return e.count == a.count ? e : nil
+                    }
+                    w = .table(rows)
+                }
+            }
+            guidance = Guidance(labels: labels, weight: w)
         } else {
             guidance = nil
         }
@@ -316,7 +375,16 @@ public struct DiffusionSpec: Sendable {
         } else {
             continuation = nil
         }
+        pulse = nil
         if let continuation { try checkReducible(continuation) }
+        if isPulse {
+            for section in ["softening", "continuation"] where root.hasTable(section) {
+                throw ParameterError(file: file, message: "[\(section)] does not apply to run.kind = \"guidance-pulse\" (run it as a reverse-diffusion run)")
+            }
+            pulse = try PulseSpec(file: file, root: root, spec: self)
+        } else if root.hasTable("pulse") {
+            throw ParameterError(file: file, message: "[pulse] needs run.kind = \"guidance-pulse\"")
+        }
     }
 
     /// The continuation's Curie–Weiss reduction exists for binary patches of fixed P (uniform
@@ -330,10 +398,75 @@ public struct DiffusionSpec: Sendable {
             throw ParameterError(file: file, message: "[continuation] reduces binary-patch, two-point, and ideal or equivariant-ideal models of data.source = \"two-uniform\" to the Curie–Weiss equation; model.type is \"\(model.name)\"")
         }
         if let g = guidance {
+            guard g.labels.count == 1 else { throw ParameterError(file: file, message: "[continuation] needs one guidance.class") }
             guard case .constant = g.weight else { throw ParameterError(file: file, message: "[continuation] needs a constant guidance.weight (not a pulse or table)") }
         }
         if c.parameter == .guidanceWeight, guidance == nil {
             throw ParameterError(file: file, key: "continuation.parameter", value: .string("guidance.weight"), expected: "\"t\" ([guidance] is not set)")
+        }
+    }
+
+    /// A class label or an array of them (a feature shared by several classes), checked against
+    /// the classes an analytic model has (the data's labels are checked when they are read).
+    static func classes(_ section: ParameterSection, _ key: String, model: Model) throws -> [Int] {
+        let labels = try section.value(key, default: nil, expected: "a non-negative class label, or an array of distinct labels (a feature)") { v -> [Int]? in
+            switch v {
+            case .int(let c): return c >= 0 ? [c] : nil
+            case .array(let a):
+                let c = a.compactMap { x -> Int? in if case .int(let i) = x, i >= 0 { i } else { nil } }
+                return c.count == a.count && !c.isEmpty && Set(c).count == c.count ? c : nil
+            default: return nil
+            }
+        }
+        switch model {
+        case .binaryPatch, .twoPoint:
+            guard labels == [0] || labels == [1] else {
+                throw ParameterError(file: section.file, key: section.key(key), value: .array(labels.map { .int($0) }), expected: "0 (the +1 image) or 1 (the −1 image)")
+            }
+        case .gaussianMixture(let components):
+            let known = Set(components.map(\.label))
+            if let l = labels.first(where: { !known.contains($0) }) {
+                throw ParameterError(file: section.file, key: section.key(key), value: .int(l), expected: "a label of model.components (\(known.sorted().map(String.init).joined(separator: ", ")))")
+            }
+        default: break
+        }
+        return labels
+    }
+
+    /// `[[model.components]]`: weight (default 1, normalised), mean (a number: uniform; a table
+    /// { uniform, checkerboard }; or one value per site), variance (default 1), label.
+    static func mixtureComponents(_ mod: ParameterSection) throws -> [MixtureComponent] {
+        let tables = try mod.value("components", default: nil, expected: "an array of tables ([[model.components]] sections)") { v -> [ParameterValue]? in
+            guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ if case .table = $0 { true } else { false } }) else { return nil }
+            return a
+        }
+        return try tables.indices.map { i in
+            let c = try ParameterSection(file: mod.file, root: .table(["c": tables[i]]), path: "c", allowed: ["weight", "mean", "variance", "label"])
+            let key = "model.components[\(i)]"
+            func fail(_ k: String) -> ParameterError {
+                ParameterError(file: mod.file, key: "\(key).\(k)", value: c.table[k], expected: k == "mean" ? "a number, { uniform = a, checkerboard = b }, or one value per site"
+                               : k == "label" ? "a non-negative integer" : "a positive number")
+            }
+            guard let label = c.table["label"].flatMap({ v -> Int? in if case .int(let l) = v, l >= 0 { l } else { nil } }) else { throw fail("label") }
+            let weight = c.table["weight"].map(ParameterSection.number) ?? 1, variance = c.table["variance"].map(ParameterSection.number) ?? 1
+            guard let weight, weight > 0 else { throw fail("weight") }
+            guard let variance, variance >= 0 else { throw fail("variance") }
+            let mean: MixtureComponent.Mean
+            switch c.table["mean"] {
+            case nil: mean = .patterns(uniform: 0, checkerboard: 0)
+            case .some(.table(let t)):
+                guard Set(t.keys).isSubset(of: ["uniform", "checkerboard"]), let u = t["uniform"].map(ParameterSection.number) ?? 0,
+                      let b = t["checkerboard"].map(ParameterSection.number) ?? 0 else { throw fail("mean") }
+                mean = .patterns(uniform: u, checkerboard: b)
+            case .some(.array(let a)):
+                let v = a.compactMap(ParameterSection.number)
+                guard v.count == a.count else { throw fail("mean") }
+                mean = .values(v)
+            case .some(let v):
+                guard let u = ParameterSection.number(v) else { throw fail("mean") }
+                mean = .patterns(uniform: u, checkerboard: 0)
+            }
+            return MixtureComponent(weight: weight, mean: mean, variance: variance, label: label)
         }
     }
 
@@ -388,6 +521,15 @@ extension DiffusionSpec {
         case .binaryPatch(let p): modelTable["patch"] = DiffusionSpec.patchValue(p)
         case .gaussianField(let s): put(s, into: &modelTable)
         case .twoPoint(let a): modelTable["amplitude"] = num(a)
+        case .gaussianMixture(let components):
+            modelTable["components"] = .array(components.map { c in
+                let mean: ParameterValue
+                switch c.mean {
+                case .values(let v): mean = .array(v.map(num))
+                case .patterns(let u, let b): mean = .table(["uniform": num(u), "checkerboard": num(b)])
+                }
+                return .table(["weight": num(c.weight), "mean": mean, "variance": num(c.variance), "label": .int(c.label)])
+            })
         case .ideal, .equivariantIdeal: break
         case .patchMachine(let d, let p):
             modelTable["patch"] = DiffusionSpec.patchValue(p)
@@ -400,7 +542,7 @@ extension DiffusionSpec {
         default: modelTable["class"] = .array(modelLabels.map { .int($0) })
         }
         var tree: [String: ParameterValue] = [
-            "run": .table(["name": .string(name), "kind": .string("reverse-diffusion"), "seed": .int(Int(seed)), "members": .int(members),
+            "run": .table(["name": .string(name), "kind": .string(pulse == nil ? "reverse-diffusion" : "guidance-pulse"), "seed": .int(Int(seed)), "members": .int(members),
                            "threads": .int(threads), "planner": .string(planner.rawValue)]),
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
             "schedule": .table(scheduleTable),
@@ -436,13 +578,17 @@ extension DiffusionSpec {
                                            "field": num(c.field)])
         }
         if let g = guidance {
-            var t: [String: ParameterValue] = ["class": .int(g.label)]
+            var t: [String: ParameterValue] = [:]
+            if !g.labels.isEmpty { t["class"] = g.labels.count == 1 ? .int(g.labels[0]) : .array(g.labels.map { .int($0) }) }
             switch g.weight {
             case .constant(let w): t["weight"] = num(w)
             case .pulse(let c, let w, let s, let b): t["pulse"] = .table(["center": num(c), "width": num(w), "strength": num(s), "base": num(b)])
             case .table(let e): t["table"] = .array(e.map { .array([num($0.time), num($0.weight)]) })
             }
             tree["guidance"] = .table(t)
+        }
+        if let p = pulse {
+            tree["pulse"] = p.parameters(targets: guidance?.labels.isEmpty ?? true)
         }
         return .table(tree)
     }

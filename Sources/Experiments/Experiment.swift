@@ -44,6 +44,10 @@ public enum Experiment {
             (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
             report.title = "\(spec.name): Kibble–Zurek scaling"
             record = runRecord(spec)
+        case .diffusion(let prepared) where prepared.spec.pulse != nil:
+            (report, summary) = try PulseOutput.write(try PulseRun.run(prepared, progress: bar), to: folder)
+            report.title = "\(prepared.spec.name): guidance pulses, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
         case .diffusion(let prepared):
             (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
             report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
@@ -67,7 +71,7 @@ public enum Experiment {
 
         /// Reads, validates and prepares the experiment of a parameter tree.
         init(file: String, root: ParameterValue, seed: UInt64?) throws {
-            if try ParameterFile.kind(root, file: file) == "reverse-diffusion" {
+            if ["reverse-diffusion", "guidance-pulse"].contains(try ParameterFile.kind(root, file: file)) {
                 var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
                 self = .diffusion(try spec.prepare())

@@ -3,8 +3,8 @@ import Foundation
 /// Reading a parameter file: TOML text, then `--set key=value` overrides, as one value tree.
 enum ParameterFile {
     /// Every `run.kind`; quench and kibble-zurek are ``ExperimentSpec``s, reverse-diffusion a
-    /// ``DiffusionSpec``.
-    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion"]
+    /// ``DiffusionSpec`` (guidance-pulse one with a ``PulseSpec``).
+    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion", "guidance-pulse"]
 
     static func load(_ path: String, overrides: [String]) throws -> ParameterValue {
         let text: String

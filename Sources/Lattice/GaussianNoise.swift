@@ -39,6 +39,12 @@ public struct GaussianNoise: Hashable, Sendable {
         return GaussianNoise.mix(k ^ (stream &* 0xabc9_8388_fb8f_ac03))
     }
 
+    /// A uniform number in [0, 1) at position `index` of the stream with key `key` (53 bits;
+    /// for draws that are not Gaussian: bootstrap indices, random pulse times).
+    public static func uniform(key: UInt64, index: Int) -> Double {
+        Double(mix(key &+ (UInt64(truncatingIfNeeded: index) &+ 1) &* gamma) >> 11) * 0x1p-53
+    }
+
     /// Sixteen deviates of block `block` of the stream with key `key`.
     @inlinable @inline(__always)
     public static func block(key: UInt64, block: Int) -> (Double8, Double8) {
