@@ -72,33 +72,39 @@ public enum PulseRun {
         } : []
         let windows = Windows(pulse: pulse, times: times)
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
-        progress?.start(totalSteps: spec.members * pulse.targets.count * conditions.count * sampler.steps)
+
+        // Each member's schedule per condition and the grid index where it leaves the no-pulse
+        // path (nil: it never does); the first index whose step feels the pulse is the one
+        // before its window opens, because Heun's step i also evaluates at t_{i+1}.
+        let plans = pulse.targets.indices.map { ti in
+            let reference = windows.window(at: critical[ti].time)
+            return (0..<spec.members).map { m in
+                conditions.map { c -> (weight: GuidanceSchedule, start: Int?) in
+                    let t0: Double
+                    switch c.kind {
+                    case .none: return (.constant(pulse.base), nil)
+                    case .grid: t0 = c.center
+                    case .critical: t0 = critical[ti].time
+                    case .random: t0 = randomCenters[m]
+                    }
+                    let w = windows.schedule(at: t0, reference: reference)
+                    guard let first = times.indices.first(where: { w.weight(at: times[$0]) != pulse.base }) else { return (w, nil) }
+                    return (w, sharedPrefix ? max(0, first - 1) : 0)
+                }
+            }
+        }
+        progress?.start(totalSteps: plans.joined().reduce(0) { total, plan in total + n + plan.reduce(0) { $0 + ($1.start.map { n - $0 } ?? 0) } })
 
         var probability: [[[Double]]] = [], diversity: [[Double]] = [], firstSamples: [[[Double]]] = []
         for (ti, target) in pulse.targets.enumerated() {
-            let conditional = prepared.conditionals[ti], labels = Set(target.labels), reference = windows.window(at: critical[ti].time)
-            @Sendable func schedule(_ c: PulseCondition, member: Int) -> GuidanceSchedule {
-                let t0: Double
-                switch c.kind {
-                case .none: return .constant(pulse.base)
-                case .grid: t0 = c.center
-                case .critical: t0 = critical[ti].time
-                case .random: t0 = randomCenters[member]
-                }
-                return windows.schedule(at: t0, reference: reference)
-            }
+            let conditional = prepared.conditionals[ti], labels = Set(target.labels), plan = plans[ti]
             @Sendable func guided(_ w: GuidanceSchedule) -> ReverseSampler {
                 ReverseSampler(schedule: spec.schedule, denoiser: GuidedDenoiser(unconditional: sampler.denoiser, conditional: conditional, weight: w),
                                method: spec.method, times: times, seed: spec.seed)
             }
             let baseline = guided(.constant(pulse.base))
             let perMember = Ensemble.map(members: spec.members, threads: threads) { m -> [(p: Double, d: [Double])] in
-                let schedules = conditions.map { schedule($0, member: m) }
-                // The first grid index whose step feels the pulse (Heun's step i also evaluates at t_{i+1}).
-                let starts = schedules.map { w -> Int? in
-                    guard let first = times.indices.first(where: { w.weight(at: times[$0]) != pulse.base }) else { return nil }
-                    return sharedPrefix ? max(0, first - 1) : 0
-                }
+                let schedules = plan[m].map(\.weight), starts = plan[m].map(\.start)
                 var kept: [Int: [Double]] = [:], final: (x: [Double], d: [Double]) = ([], [])
                 let wanted = Set(starts.compactMap { $0 })
                 _ = baseline.run(member: m, from: baseline.initialState(member: m), observing: wanted.union([n])) { i, _, x, d in
