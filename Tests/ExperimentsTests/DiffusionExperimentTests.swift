@@ -237,6 +237,23 @@ let badDiffusionInputs: [BadDiffusionInput] = [
           expected: ["continuation.parameter = \"guidance.weight\"", "[guidance] is not set"]),
     .init("continuation range reversed", overrides: ["continuation.range=[5.0, 1.0]"], expected: ["continuation.range = [5.0, 1.0]", "low < high"]),
     .init("fixed points not a boolean", overrides: ["observe.fixed_points=\"yes\""], expected: ["observe.fixed_points = \"yes\"", "true or false"]),
+    .init("pulse run without a target", overrides: ["run.kind=\"guidance-pulse\"", "pulse.strength=0.1"],
+          expected: ["a guidance-pulse run needs a target: guidance.class, or pulse.targets"]),
+    .init("[pulse] in a reverse-diffusion run", overrides: ["pulse.strength=0.1"], expected: ["[pulse] needs run.kind = \"guidance-pulse\""]),
+    .init("pulse centre outside the sampler's range", overrides: ["run.kind=\"guidance-pulse\"", "guidance.class=0", "pulse.strength=0.1", "pulse.centers=[20.0]"],
+          expected: ["pulse.centers = [20.0]", "times within [sampler.t_end, sampler.t_start] = [0.01, 8.0]"]),
+    .init("pulse without a strength", overrides: ["run.kind=\"guidance-pulse\"", "guidance.class=0", "pulse.width=0.5"],
+          expected: ["pulse.strength", "the guidance weight w_p inside the pulse"]),
+    .init("guidance schedule in a pulse run", overrides: ["run.kind=\"guidance-pulse\"", "guidance.class=0", "guidance.table=[[0.1, 1.0], [1.0, 2.0]]", "pulse.strength=0.1"],
+          expected: ["guidance.table does not apply to run.kind = \"guidance-pulse\""]),
+    .init("binary patch guided towards a third class", overrides: ["guidance.class=2", "guidance.weight=1.0"],
+          expected: ["guidance.class = [2]", "0 (the +1 image) or 1 (the −1 image)"]),
+    .init("guidance of a Gaussian field", replace: ("type = \"binary-patch\"\npatch = 3", "type = \"gaussian-field\"\ncorrelation_length = 2.0"),
+          overrides: ["guidance.class=0", "guidance.weight=1.0"], expected: ["[guidance] needs a model with classes"]),
+    .init("mixture component without a label", replace: ("type = \"binary-patch\"\npatch = 3", "type = \"gaussian-mixture\"\ncomponents = [{ mean = 1.0 }]"),
+          expected: ["model.components[0].label", "a non-negative integer"]),
+    .init("mixture mean of the wrong size", replace: ("type = \"binary-patch\"\npatch = 3", "type = \"gaussian-mixture\"\ncomponents = [{ mean = [1.0, 2.0], label = 0 }]"),
+          expected: ["model.components[0].mean has 2 values", "256 values"]),
 ]
 
 @Test(arguments: badDiffusionInputs)
