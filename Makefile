@@ -23,6 +23,7 @@ demo: build
 	$(BIN) run parameters/binary-patch.toml
 	$(BIN) run parameters/correlation-length.toml
 	$(BIN) run parameters/bifurcation-two-point.toml
+	$(BIN) run parameters/pulse-binary-patch.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
 # trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so
