@@ -31,3 +31,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+package.targets.append(.executableTarget(name: "dbg", dependencies: ["Diffusion", "Lattice", "Analysis"]))
