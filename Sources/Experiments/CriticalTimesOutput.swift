@@ -63,6 +63,13 @@ enum CriticalTimesOutput {
                 estimates.append(.init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t))
             }
         }
+        try writeTable(estimates, schedule: schedule, to: folder, report: &report, summary: &summary)
+        try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
+    }
+
+    /// The estimates under their keys (and `_log_lambda`) in summary.json, critical_times.csv and
+    /// a table of index.html.
+    static func writeTable(_ estimates: [CriticalTime], schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
         let logLambda = estimates.map { schedule.level(at: $0.time).logSignalToNoise }
         for (e, l) in zip(estimates, logLambda) {
             summary[e.key] = e.time
@@ -73,7 +80,6 @@ enum CriticalTimesOutput {
         report.tables.append((title: "Critical times (THEORY.md §8)", header: ["key", "estimator", "t", "log λ_t"],
                               rows: zip(estimates, logLambda).map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", $1)] }))
         report.dataFiles.append(("critical_times.csv", "every critical-time estimate: key, t, log λ_t (keys as in summary.json)"))
-        try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
     }
 
     /// Ĉ(k) and the per-shell C1 times.

@@ -127,23 +127,14 @@ enum PulseOutput {
         if !r.randomCenters.isEmpty { try folder.write("pulse_random_t0.npy", NPY.encode(r.randomCenters, shape: [m])) }
         try folder.write("pulse_first_samples.npy", NPY.encode(r.firstSamples.flatMap { $0.flatMap { $0 } }, shape: [t, c] + spec.lattice.shape))
 
-        let logLambda = estimates.map { schedule.level(at: $0.time).logSignalToNoise }
-        for (e, l) in zip(estimates, logLambda) {
-            summary[e.key] = e.time
-            summary[e.key + "_log_lambda"] = l
-        }
-        summary["critical_times"] = estimates.map(\.key)
-        try folder.write("critical_times.csv", "key,t,log_lambda\n" + zip(estimates, logLambda).map { "\($0.key),\($0.time),\($1)\n" }.joined())
+        try CriticalTimesOutput.writeTable(estimates, schedule: schedule, to: folder, report: &report, summary: &summary)
         report.figures.append(("pulse.svg", "Paired effect of a guidance pulse on the target probability against its centre t₀, with the critical condition, the random-time control and the model's critical times; below, the samples' diversity (dashed: no pulse)"))
-        report.tables.append((title: "Critical times (THEORY.md §8)", header: ["key", "estimator", "t", "log λ_t"],
-                              rows: zip(estimates, logLambda).map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", $1)] }))
         report.summary.append(("alignment", r.alignment))
         report.summary.append(("members × conditions × targets", "\(m) × \(c) × \(t)"))
         report.dataFiles += [("pulse.csv", "one row per target and condition: t₀, window, strength, target probability, target fraction and paired effect with bootstrap intervals, p value, diversity"),
                              ("pulse_probability.npy", "(targets, conditions, members) p(target | sample); conditions in pulse.csv order"),
                              ("pulse_t0.npy", "(conditions,) t₀ of each condition (NaN: none, critical and random; see pulse.csv)"),
-                             ("pulse_first_samples.npy", "(targets, conditions, lattice…) member 0's sample under each condition"),
-                             ("critical_times.csv", "the model's critical times and the pulse peak: key, t, log λ_t")]
+                             ("pulse_first_samples.npy", "(targets, conditions, lattice…) member 0's sample under each condition")]
         if !r.randomCenters.isEmpty { report.dataFiles.append(("pulse_random_t0.npy", "(members,) the random control's t₀ per member")) }
         return (report, summary)
     }
