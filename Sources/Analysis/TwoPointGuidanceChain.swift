@@ -33,10 +33,7 @@ public struct TwoPointGuidanceChain: Sendable {
     /// towards s v; also the probability mass the grid kept (1 up to quadrature error).
     public func targetProbability(weight: GuidanceSchedule, sign s: Double = 1) -> (probability: Double, mass: Double) {
         let levels = times.map(schedule.level(at:))
-        let steps = zip(levels, levels.dropFirst()).map { now, next -> (c: Double, v: Double) in
-            let ratio = now.alpha / next.alpha, c = ratio * next.variance / now.variance
-            return (c, max(next.variance * (1 - ratio * c), 0))
-        }
+        let steps = zip(levels, levels.dropFirst()).map(ReverseSampler.exponentialStep)
         let start = (levels[0].alpha * levels[0].alpha + levels[0].variance).squareRoot()
         let reach = norm * levels.map(\.alpha).max()! + 10 * start
         let narrowest = steps.map { $0.v.squareRoot() }.min()!
@@ -47,12 +44,12 @@ public struct TwoPointGuidanceChain: Sendable {
         var p = y.map { exp(-0.5 * $0 * $0 / (start * start)) / (start * (2 * Double.pi).squareRoot()) }
         var next = [Double](repeating: 0, count: count)
         for (i, (c, v)) in steps.enumerated() {
-            let now = levels[i], next_ = levels[i + 1], w = weight.weight(at: now.time)
-            let gain = now.alpha * norm / now.variance, lift = (next_.alpha - c * now.alpha) * norm
-            let sd = v.squareRoot(), width = Int((9 * sd / spacing).rounded(.up)), norm0 = spacing / (sd * (2 * Double.pi).squareRoot())
+            let now = levels[i], w = weight.weight(at: now.time)
+            let gain = now.alpha * norm / now.variance, lift = (levels[i + 1].alpha - c * now.alpha) * norm
+            let sd = v.squareRoot(), width = Int((9 * sd / spacing).rounded(.up)), kernel = spacing / (sd * (2 * Double.pi).squareRoot())
             for k in 0..<count { next[k] = 0 }
             for j in 0..<count where p[j] > 1e-300 {
-                let m = lift * ((1 - w) * tanh(gain * y[j]) + w * s) + c * y[j], mass = p[j] * norm0
+                let m = lift * ((1 - w) * tanh(gain * y[j]) + w * s) + c * y[j], mass = p[j] * kernel
                 let centre = Int((m / spacing).rounded()) + half
                 let (lo, hi) = (max(0, centre - width), min(count - 1, centre + width))
                 guard lo <= hi else { continue }

@@ -79,9 +79,8 @@ public struct ReverseSampler: Sendable {
                 noise.fill(xi.values, count: xi.count, scale: (g2 * h).squareRoot(), member: member, step: i, stream: 2)
                 for j in 0..<x.count { x[j] += h * (g2 * now.score(x: x[j], denoised: d[j]) - f * x[j]) + xi[j] }
             case .reverseSDEExponential:
-                let ratio = now.alpha / next.alpha, c = ratio * next.variance / now.variance
-                let v = next.variance * (1 - ratio * c)
-                noise.fill(xi.values, count: xi.count, scale: max(v, 0).squareRoot(), member: member, step: i, stream: 2)
+                let (c, v) = ReverseSampler.exponentialStep(now, next)
+                noise.fill(xi.values, count: xi.count, scale: v.squareRoot(), member: member, step: i, stream: 2)
                 for j in 0..<x.count { x[j] = next.alpha * d[j] + c * (x[j] - now.alpha * d[j]) + xi[j] }
             case .ddim:
                 let c = next.sigma / now.sigma
@@ -97,6 +96,13 @@ public struct ReverseSampler: Sendable {
             afterStep()
         }
         return d
+    }
+
+    /// The contraction c = (α_t/α_s)σ_s²/σ_t² and the variance v = σ_s²(1 − (α_t/α_s)c) (clamped
+    /// at 0) of the exponential reverse-SDE step from `now` to `next`.
+    public static func exponentialStep(_ now: NoiseLevel, _ next: NoiseLevel) -> (c: Double, v: Double) {
+        let ratio = now.alpha / next.alpha, c = ratio * next.variance / now.variance
+        return (c, max(next.variance * (1 - ratio * c), 0))
     }
 
     /// The probability-flow velocity dx/dt = f x − ½ g² s.

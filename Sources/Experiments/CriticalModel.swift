@@ -28,6 +28,29 @@ public struct CriticalModel: Sendable {
     let lattice: Lattice
 }
 
+extension CriticalModel {
+    /// C1 and C2 of the dispersion's peak mode (THEORY.md §8 (1)); `window` names the window.
+    func dispersionEstimates(schedule: NoiseSchedule) -> [CriticalTime] {
+        guard let d = dispersion else { return [] }
+        let window = self.window.map { "P = \($0)" } ?? "whole lattice"
+        let k = lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
+        var out: [CriticalTime] = []
+        if let t = d.criticalTime(mode: d.peakMode, schedule: schedule) {
+            out.append(.init(key: "t_c_analytic_c1", estimator: String(format: "C1: λ_t Λ* = 1, Λ* = max Ĉ = %.6g at |k*| = %.4g (windowed autocovariance, %@)", d.peak, k, window), time: t))
+        }
+        if let t = Dispersion.criticalTimeC2(d.peak, schedule: schedule) {
+            out.append(.init(key: "t_c_analytic_c2", estimator: "C2: the linearised reverse drift of k* changes sign", time: t))
+        }
+        return out
+    }
+
+    /// Speciation, α_t² Λ_max = 1 (THEORY.md §8 (5)), where the schedule reaches it.
+    func speciationEstimate(schedule: NoiseSchedule) -> CriticalTime? {
+        guard let top = topEigenvalue, let t = Speciation.time(topEigenvalue: top, schedule: schedule) else { return nil }
+        return .init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t)
+    }
+}
+
 extension DiffusionSpec {
     /// The analytic side of the softening analysis for this spec and its (mapped) data.
     func criticalModel(data: Dataset?) -> CriticalModel {

@@ -12,17 +12,10 @@ enum CriticalTimesOutput {
         let spec = r.spec, schedule = spec.schedule, critical = r.prepared.critical
         var estimates: [CriticalTime] = []
         if let d = critical.dispersion {
-            let window = critical.window.map { "P = \($0)" } ?? "whole lattice"
-            let k = spec.lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
             summary["lambda_star"] = d.peak
-            summary["k_star"] = k
+            summary["k_star"] = spec.lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
             summary["k_star_shell"] = spec.lattice.shellIndices()[d.peakMode]
-            if let t = d.criticalTime(mode: d.peakMode, schedule: schedule) {
-                estimates.append(.init(key: "t_c_analytic_c1", estimator: String(format: "C1: λ_t Λ* = 1, Λ* = max Ĉ = %.6g at |k*| = %.4g (windowed autocovariance, %@)", d.peak, k, window), time: t))
-            }
-            if let t = Dispersion.criticalTimeC2(d.peak, schedule: schedule) {
-                estimates.append(.init(key: "t_c_analytic_c2", estimator: "C2: the linearised reverse drift of k* changes sign", time: t))
-            }
+            estimates += critical.dispersionEstimates(schedule: schedule)
             try writeDispersion(d, schedule: schedule, to: folder, report: &report)
         }
         for p in spec.softening?.windows ?? [] {
@@ -57,12 +50,8 @@ enum CriticalTimesOutput {
         if let t = summary["t_peak_xi_growth_x"] as? Double {
             estimates.append(.init(key: "t_peak_xi_growth_x", estimator: "argmax −dξ_1/e/dlog t of x_t (samples)", time: t))
         }
-        if let top = critical.topEigenvalue {
-            summary["covariance_top_eigenvalue"] = top
-            if let t = Speciation.time(topEigenvalue: top, schedule: schedule) {
-                estimates.append(.init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t))
-            }
-        }
+        if let top = critical.topEigenvalue { summary["covariance_top_eigenvalue"] = top }
+        if let e = critical.speciationEstimate(schedule: schedule) { estimates.append(e) }
         try writeTable(estimates, schedule: schedule, to: folder, report: &report, summary: &summary)
         try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
     }

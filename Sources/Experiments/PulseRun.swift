@@ -105,20 +105,20 @@ public enum PulseRun {
             let baseline = guided(.constant(pulse.base))
             let perMember = Ensemble.map(members: spec.members, threads: threads) { m -> [(p: Double, d: [Double])] in
                 let schedules = plan[m].map(\.weight), starts = plan[m].map(\.start)
-                var kept: [Int: [Double]] = [:], final: (x: [Double], d: [Double]) = ([], [])
+                var kept: [Int: RealField] = [:], final = (x: RealField(lattice), d: RealField(lattice))
                 let wanted = Set(starts.compactMap { $0 })
                 _ = baseline.run(member: m, from: baseline.initialState(member: m), observing: wanted.union([n])) { i, _, x, d in
-                    if wanted.contains(i) { kept[i] = x.array }
-                    if i == n { final = (x.array, d.array) }
+                    if wanted.contains(i) { kept[i] = x.copy() }
+                    if i == n { final = (x.copy(), d.copy()) }
                 } afterStep: { progress?.advance() }
                 return zip(schedules, starts).map { w, start in
                     var out = final
                     if let start {
-                        let s = guided(w), x = RealField(lattice) { kept[start]![$0] }
-                        _ = s.run(member: m, from: x, startingAt: start, observing: [n]) { _, _, x, d in out = (x.array, d.array) } afterStep: { progress?.advance() }
+                        _ = guided(w).run(member: m, from: kept[start]!.copy(), startingAt: start, observing: [n]) { _, _, x, d in
+                            out = (x.copy(), d.copy())
+                        } afterStep: { progress?.advance() }
                     }
-                    let x = RealField(lattice) { out.x[$0] }, d = RealField(lattice) { out.d[$0] }
-                    return (alignment.targetProbability(x: x, d: d, level: end, target: labels), out.d)
+                    return (alignment.targetProbability(x: out.x, d: out.d, level: end, target: labels), out.d.array)
                 }
             }
             probability.append(conditions.indices.map { c in perMember.map { $0[c].p } })
@@ -151,19 +151,9 @@ public enum PulseRun {
     /// time along each target's direction (the difference of the target's and the other
     /// components' mean), where α_t² uᵀCu = 1.
     static func criticalEstimates(_ p: PreparedDiffusion) -> [CriticalTime] {
-        let spec = p.spec, schedule = spec.schedule, critical = p.critical
-        var out: [CriticalTime] = []
-        if let d = critical.dispersion {
-            if let t = d.criticalTime(mode: d.peakMode, schedule: schedule) {
-                out.append(.init(key: "t_c_analytic_c1", estimator: String(format: "C1: λ_t Λ* = 1, Λ* = %.6g (windowed autocovariance)", d.peak), time: t))
-            }
-            if let t = Dispersion.criticalTimeC2(d.peak, schedule: schedule) {
-                out.append(.init(key: "t_c_analytic_c2", estimator: "C2: the linearised reverse drift of k* changes sign", time: t))
-            }
-        }
-        if let top = critical.topEigenvalue, let t = Speciation.time(topEigenvalue: top, schedule: schedule) {
-            out.append(.init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g", top), time: t))
-        }
+        let spec = p.spec, schedule = spec.schedule
+        var out = p.critical.dispersionEstimates(schedule: schedule)
+        if let e = p.critical.speciationEstimate(schedule: schedule) { out.append(e) }
         if case .gaussianMixture = spec.model, let targets = spec.pulse?.targets {
             let mix = spec.mixture, c = mix.components, sites = spec.lattice.siteCount
             let mean = (0..<sites).map { i in c.reduce(0) { $0 + $1.weight * $1.mean[i] } }
