@@ -47,7 +47,7 @@ public struct SymmetricEigen: Sendable {
     public func vector(_ k: Int) -> [Double] { (0..<size).map { vectors[$0 * size + k] } }
 
     /// The k-th coordinate of r in the eigenbasis, (Uᵀ r)_k.
-    func project(_ r: [Double], onto k: Int) -> Double {
+    public func project(_ r: [Double], onto k: Int) -> Double {
         var y = 0.0
         for j in 0..<size { y += vectors[j * size + k] * r[j] }
         return y
