@@ -45,6 +45,20 @@ public struct Forking: Sendable {
         }
     }
 
+    public init(counts: [[[Int]]], continuations: Int) {
+        self.counts = counts
+        self.continuations = continuations
+    }
+
+    /// The counts of a coarser class: class k goes to group[k] (a factor of the latent).
+    public func merged(_ group: [Int], groups: Int) -> Forking {
+        Forking(counts: counts.map { $0.map { n in
+            var g = [Int](repeating: 0, count: groups)
+            for (k, c) in n.enumerated() { g[group[k]] += c }
+            return g
+        } }, continuations: continuations)
+    }
+
     /// Per branch: the plug-in entropy of the continuations' classes (mean and SE over members).
     public var plugInEntropy: [Estimate] { perBranch { n in Forking.entropy(n) } }
 

@@ -17,6 +17,9 @@ public struct CriticalModel: Sendable {
     public let dataMean: Double
     /// Λ_max of the data covariance.
     public let topEigenvalue: Double?
+    /// For models of a finite training set: its size, the sites per image, and the data
+    /// covariance's spectrum (the collapse time).
+    public var trainingSet: (size: Int, dimension: Int, eigenvalues: [Double])? = nil
     /// The data's autocovariance C(δ), where the model has training data on a 1-D or 2-D lattice
     /// (for `[softening] windows`).
     public let autocovariance: [Double]?
@@ -48,6 +51,17 @@ extension CriticalModel {
     func speciationEstimate(schedule: NoiseSchedule) -> CriticalTime? {
         guard let top = topEigenvalue, let t = Speciation.time(topEigenvalue: top, schedule: schedule) else { return nil }
         return .init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t)
+    }
+
+    /// Collapse onto the training set (THEORY.md §7): the excess entropy of the n training
+    /// points vanishes, with the population entropy in the Gaussian approximation of the data
+    /// covariance (``Collapse``; the package's definition for general data).
+    func collapseEstimate(schedule: NoiseSchedule) -> CriticalTime? {
+        guard let set = trainingSet, schedule != .ve else { return nil }
+        let d = schedule.domain
+        guard let t = Collapse.time(trainingSize: set.size, dimension: set.dimension, eigenvalues: set.eigenvalues, schedule: schedule,
+                                    range: max(d.lowerBound, 1e-9)...d.upperBound) else { return nil }
+        return .init(key: "t_collapse", estimator: "collapse: excess entropy log n/d + (1/2d) Σ log(σ²/(σ² + α²λ_k)) = 0, n = \(set.size), d = \(set.dimension)", time: t)
     }
 }
 
@@ -82,16 +96,17 @@ extension DiffusionSpec {
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .ideal, .equivariantIdeal:
-            let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
+            let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil, spectrum = Speciation.covarianceEigenvalues(set!)
             return CriticalModel(dispersion: c.map { Dispersion(autocovariance: $0, lattice: lattice, window: nil) }, window: nil, dataMean: mean,
-                                 topEigenvalue: Speciation.topCovarianceEigenvalue(set!), autocovariance: c, lattice: lattice)
+                                 topEigenvalue: spectrum.max(), trainingSet: (set!.count, set!.images[0].count, spectrum), autocovariance: c, lattice: lattice)
         case .patchMachine(let dictionary, let p):
-            let top = Speciation.topCovarianceEigenvalue(set!), c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
+            let spectrum = Speciation.covarianceEigenvalues(set!), c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
+            let training = (set!.count, set!.images[0].count, spectrum)
             guard dictionary.locality == .equivariant, let c else {
-                return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: top, autocovariance: c, lattice: lattice)
+                return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: spectrum.max(), trainingSet: training, autocovariance: c, lattice: lattice)
             }
             let (d, w) = window(p) { Dispersion(autocovariance: c, lattice: lattice, window: $0) }
-            return CriticalModel(dispersion: d, window: w, dataMean: mean, topEigenvalue: top, autocovariance: c, lattice: lattice)
+            return CriticalModel(dispersion: d, window: w, dataMean: mean, topEigenvalue: spectrum.max(), trainingSet: training, autocovariance: c, lattice: lattice)
         }
     }
 }

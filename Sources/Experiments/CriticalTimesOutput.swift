@@ -52,6 +52,7 @@ enum CriticalTimesOutput {
         }
         if let top = critical.topEigenvalue { summary["covariance_top_eigenvalue"] = top }
         if let e = critical.speciationEstimate(schedule: schedule) { estimates.append(e) }
+        if let e = critical.collapseEstimate(schedule: schedule) { estimates.append(e) }
         try writeTable(estimates, schedule: schedule, to: folder, report: &report, summary: &summary)
         try criticalFigure(r, softening: softening, estimates: estimates, to: folder, report: &report)
     }

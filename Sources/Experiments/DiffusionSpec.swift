@@ -3,8 +3,9 @@ import Diffusion
 import Foundation
 import Lattice
 
-/// A reverse-diffusion experiment (run.kind = "reverse-diffusion" or "guidance-pulse"), as read from a parameter
-/// file after defaults and `--set` overrides. `docs/parameters.md` is the reference.
+/// A reverse-diffusion experiment (run.kind = "reverse-diffusion", "guidance-pulse", "critical-windows"
+/// or "latent-information"), as read from a parameter file after defaults and `--set` overrides.
+/// `docs/parameters.md` is the reference.
 public struct DiffusionSpec: Sendable {
     public enum Model: Sendable, Equatable {
         case binaryPatch(PatchSchedule)
@@ -86,6 +87,8 @@ public struct DiffusionSpec: Sendable {
 
     public var file: String
     public var name: String
+    /// run.kind.
+    public var kind: String
     public var seed: UInt64
     public var members: Int
     public var threads: Int
@@ -106,6 +109,10 @@ public struct DiffusionSpec: Sendable {
     public var guidance: Guidance?
     /// The guidance-pulse protocol (run.kind = "guidance-pulse"); nil for other runs.
     public var pulse: PulseSpec?
+    /// Li–Chen critical windows (run.kind = "critical-windows").
+    public var windows: WindowsSpec?
+    /// Latent information, forking and cloning (run.kind = "latent-information").
+    public var information: InformationSpec?
     public var method: SamplerMethod
     public var tStart: Double
     public var tEnd: Double
@@ -167,8 +174,10 @@ public struct DiffusionSpec: Sendable {
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
         _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
-                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation", "pulse"])
-        let isPulse = try ParameterFile.kind(root, file: file) == "guidance-pulse"
+                                 subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation", "pulse",
+                                             "windows", "information"])
+        kind = try ParameterFile.kind(root, file: file)
+        let isPulse = kind == "guidance-pulse"
         let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "planner"])
         name = try run.string("name", default: defaultName, oneOf: [])
         guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
@@ -385,6 +394,31 @@ public struct DiffusionSpec: Sendable {
         } else if root.hasTable("pulse") {
             throw ParameterError(file: file, message: "[pulse] needs run.kind = \"guidance-pulse\"")
         }
+        windows = nil
+        information = nil
+        for (section, sectionKind) in [("windows", "critical-windows"), ("information", "latent-information")] where root.hasTable(section) && kind != sectionKind {
+            throw ParameterError(file: file, message: "[\(section)] needs run.kind = \"\(sectionKind)\"")
+        }
+        if kind == "critical-windows" || kind == "latent-information" {
+            guard isotropicMixture != nil else {
+                throw ParameterError(file: file, message: "run.kind = \"\(kind)\" needs a mixture with a discrete latent: model.type = \"gaussian-mixture\" or \"two-point\" (model.type is \"\(model.name)\")")
+            }
+            for section in ["guidance", "softening", "continuation"] where root.hasTable(section) {
+                throw ParameterError(file: file, message: "[\(section)] does not apply to run.kind = \"\(kind)\"")
+            }
+            if kind == "critical-windows" { windows = try WindowsSpec(file: file, root: root, spec: self) }
+            else { information = try InformationSpec(file: file, root: root, spec: self) }
+        }
+    }
+
+    /// The model as a mixture of isotropic Gaussians with labelled components (two-point data:
+    /// labels 0 = +v, 1 = −v), for the latent-variable analyses; nil for other models.
+    public var isotropicMixture: IsotropicMixture? {
+        switch model {
+        case .twoPoint(let a): IsotropicMixture(TwoPointDenoiser(lattice: lattice, amplitude: a))
+        case .gaussianMixture: IsotropicMixture(mixture)
+        default: nil
+        }
     }
 
     /// The continuation's Curie–Weiss reduction exists for binary patches of fixed P (uniform
@@ -542,7 +576,7 @@ extension DiffusionSpec {
         default: modelTable["class"] = .array(modelLabels.map { .int($0) })
         }
         var tree: [String: ParameterValue] = [
-            "run": .table(["name": .string(name), "kind": .string(pulse == nil ? "reverse-diffusion" : "guidance-pulse"), "seed": .int(Int(seed)), "members": .int(members),
+            "run": .table(["name": .string(name), "kind": .string(kind), "seed": .int(Int(seed)), "members": .int(members),
                            "threads": .int(threads), "planner": .string(planner.rawValue)]),
             "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map(num))]),
             "schedule": .table(scheduleTable),
@@ -590,6 +624,8 @@ extension DiffusionSpec {
         if let p = pulse {
             tree["pulse"] = p.parameters(targets: guidance?.labels.isEmpty ?? true)
         }
+        if let w = windows { tree["windows"] = w.parameters }
+        if let i = information { tree["information"] = i.parameters }
         return .table(tree)
     }
 }

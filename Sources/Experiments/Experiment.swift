@@ -44,6 +44,18 @@ public enum Experiment {
             (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
             report.title = "\(spec.name): Kibble–Zurek scaling"
             record = runRecord(spec)
+        case .diffusion(let prepared) where prepared.spec.windows != nil:
+            (report, summary) = try CriticalWindowsExperiment.run(prepared, folder: folder, progress: bar)
+            report.title = "\(prepared.spec.name): critical windows, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        case .diffusion(let prepared) where prepared.spec.information != nil:
+            (report, summary) = try LatentInformationExperiment.run(prepared, folder: folder, progress: bar)
+            report.title = "\(prepared.spec.name): latent information, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        case .hierarchy(let spec):
+            (report, summary) = try HierarchyExperiment.run(spec, folder: folder, progress: bar)
+            report.title = "\(spec.name): Random Hierarchy Model transition"
+            record = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: .estimate)
         case .diffusion(let prepared) where prepared.spec.pulse != nil:
             (report, summary) = try PulseOutput.write(try PulseRun.run(prepared, progress: bar), to: folder)
             report.title = "\(prepared.spec.name): guidance pulses, \(prepared.spec.model.name) model"
@@ -68,10 +80,16 @@ public enum Experiment {
     enum Job {
         case fieldTheory(ExperimentSpec)
         case diffusion(PreparedDiffusion)
+        case hierarchy(HierarchySpec)
 
         /// Reads, validates and prepares the experiment of a parameter tree.
         init(file: String, root: ParameterValue, seed: UInt64?) throws {
-            if ["reverse-diffusion", "guidance-pulse"].contains(try ParameterFile.kind(root, file: file)) {
+            let kind = try ParameterFile.kind(root, file: file)
+            if kind == "hierarchy-transition" {
+                var spec = try HierarchySpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                self = .hierarchy(spec)
+            } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
                 var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
                 self = .diffusion(try spec.prepare())
@@ -86,6 +104,7 @@ public enum Experiment {
             switch self {
             case .fieldTheory(let s): s.name
             case .diffusion(let p): p.spec.name
+            case .hierarchy(let h): h.name
             }
         }
 
@@ -93,6 +112,7 @@ public enum Experiment {
             switch self {
             case .fieldTheory(let s): s.seed
             case .diffusion(let p): p.spec.seed
+            case .hierarchy(let h): h.seed
             }
         }
 
@@ -100,6 +120,7 @@ public enum Experiment {
             switch self {
             case .fieldTheory(let s): s.effectiveParameters
             case .diffusion(let p): p.spec.effectiveParameters
+            case .hierarchy(let h): h.effectiveParameters
             }
         }
     }

@@ -3,8 +3,9 @@ import Foundation
 /// Reading a parameter file: TOML text, then `--set key=value` overrides, as one value tree.
 enum ParameterFile {
     /// Every `run.kind`; quench and kibble-zurek are ``ExperimentSpec``s, reverse-diffusion a
-    /// ``DiffusionSpec`` (guidance-pulse one with a ``PulseSpec``).
-    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion", "guidance-pulse"]
+    /// ``DiffusionSpec`` (guidance-pulse, critical-windows and latent-information ones with a
+    /// section of their own), hierarchy-transition a ``HierarchySpec``.
+    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information", "hierarchy-transition"]
 
     static func load(_ path: String, overrides: [String]) throws -> ParameterValue {
         let text: String

@@ -63,6 +63,15 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
         let e = w.totalVariation([0, 1], [2, 3], at: t), exact = 2 * StandardNormal.cdf(exp(-t) * a) - 1
         #expect(abs(e.mean - exact) < 4 * e.standardError, "t = \(t): \(e) vs \(exact)")
     }
+    // Unequal variances (no symmetry between the sides): N(0, 1) vs N(1.5, 4) at t = 0.3,
+    // against the TV by quadrature.
+    let uneven = CriticalWindows(mixture: IsotropicMixture(weights: [1, 1], means: [[0], [1.5]], variances: [1, 4], labels: [0, 1]), samples: 8000, seed: 4)
+    let level = NoiseSchedule.ou.level(at: 0.3)
+    let (v0, v1) = (level.alpha * level.alpha + level.variance, 4 * level.alpha * level.alpha + level.variance)
+    let gauss = { (x: Double, m: Double, v: Double) in exp(-0.5 * (x - m) * (x - m) / v) / (2 * Double.pi * v).squareRoot() }
+    let quadrature = stride(from: -30.0, through: 30, by: 1e-3).reduce(0) { $0 + 0.5 * abs(gauss($1, 0, v0) - gauss($1, 1.5 * level.alpha, v1)) * 1e-3 }
+    let estimated = uneven.totalVariation([0], [1], at: 0.3)
+    #expect(abs(estimated.mean - quadrature) < 4 * estimated.standardError, "\(estimated) vs \(quadrature)")
     // Nested sets: TV(p^{S}, p^{S ∪ R}) = w_R TV(p^S, p^R).
     let nested = w.totalVariation([0], [0, 1], at: 0.5).mean, direct = w.totalVariation([0], [1], at: 0.5).mean
     #expect(abs(nested - 0.5 * direct) < 1e-15)

@@ -256,7 +256,7 @@ let badDiffusionInputs: [BadDiffusionInput] = [
           expected: ["model.components[0].mean has 2 values", "256 values"]),
 ]
 
-@Test(arguments: badDiffusionInputs)
+@Test(arguments: badDiffusionInputs + badNeighbouringInputs)
 func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionInput) throws {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

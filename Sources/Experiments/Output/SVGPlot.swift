@@ -30,6 +30,8 @@ public struct SVGPlot {
     public var series: [Series] = []
     /// Labelled vertical lines (estimates on the x axis), drawn grey and dotted.
     public var verticalLines: [(x: Double, label: String)] = []
+    /// Shaded x intervals drawn behind the series (windows), coloured like series `color`.
+    public var bands: [(from: Double, to: Double, color: Int)] = []
     /// Fixed y range (data outside are clipped); nil: fitted to the data.
     public var yRange: ClosedRange<Double>?
 
@@ -74,6 +76,10 @@ public struct SVGPlot {
         out += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 14))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         out += "<text transform=\"translate(16 \(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         out += "<g clip-path=\"url(#plot)\"><clipPath id=\"plot\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(pw)\" height=\"\(ph)\"/></clipPath>\n"
+        for b in bands where usable(b.from, log: logX) && usable(b.to, log: logX) {
+            let (a, c) = (px(min(b.from, b.to)), px(max(b.from, b.to)))
+            out += "<rect x=\"\(f(a))\" y=\"\(f(top))\" width=\"\(f(max(c - a, 1)))\" height=\"\(f(ph))\" fill=\"\(SVGPlot.palette[b.color % SVGPlot.palette.count])\" fill-opacity=\"0.15\"/>\n"
+        }
         for (i, s) in series.enumerated() {
             let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count]
             let pts = zip(s.x, s.y).enumerated().filter { usable($0.element.0, log: logX) && usable($0.element.1, log: logY) }
