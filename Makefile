@@ -24,6 +24,9 @@ demo: build
 	$(BIN) run parameters/correlation-length.toml
 	$(BIN) run parameters/bifurcation-two-point.toml
 	$(BIN) run parameters/pulse-binary-patch.toml
+	$(BIN) run parameters/hierarchy-transition.toml
+	$(BIN) run parameters/critical-windows.toml
+	$(BIN) run parameters/latent-information.toml
 
 # Tests run optimised (with testability): the statistical checks integrate thousands of
 # trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so
