@@ -106,6 +106,36 @@ extension Benchmark {
 }
 
 extension Benchmark {
+    /// The ensemble of `parameters/binary-patch.toml` (80², P = 5, vp, 400 exponential steps,
+    /// 64 members) through ``DiffusionRun`` with one thread per rank: its wall time on this
+    /// rank and the part spent in collective calls (gathering the members' records, waiting for
+    /// the slowest rank included). Under `mpirun -np N` the members are split over N ranks.
+    public static func measureEnsemble(members: Int = 64) throws -> (wall: Double, communication: Double) {
+        let text = """
+        [run]
+        kind = "reverse-diffusion"
+        members = \(members)
+        threads = 1
+        [lattice]
+        shape = [80, 80]
+        [model]
+        type = "binary-patch"
+        patch = 5
+        [sampler]
+        steps = 400
+        [observe]
+        count = 60
+        """
+        let root = try ParameterValue.parse(toml: text, file: "bench")
+        let prepared = try DiffusionSpec(file: "bench", root: root, defaultName: "bench").prepare()
+        Cluster.barrier()
+        let before = Cluster.communicationSeconds, a = now()
+        _ = DiffusionRun.run(prepared)
+        return (now() - a, Cluster.communicationSeconds - before)
+    }
+}
+
+extension Benchmark {
     public struct PatchRow: Sendable {
         public let machine: String
         public let n: Int

@@ -62,7 +62,7 @@ public enum DiffusionRun {
         let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
         let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner))
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
-        progress?.start(totalSteps: spec.members * sampler.steps)
+        progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * sampler.steps)
 
         struct Record: Sendable {
             var samples: [[FieldObservables.Sample]] = []
@@ -81,7 +81,24 @@ public enum DiffusionRun {
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
         let response = spec.softening.map { DynamicResponse(wave: prepared.critical.responseWave, relativeStep: $0.responseStep) }
-        let records = Ensemble.map(members: spec.members, threads: threads) { member -> Record in
+        let records = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
+            w.append(r.samples.count)
+            for row in r.samples { w.append(row.count); for s in row { s.encode(&w) } }
+            for a in [r.snapshots, r.denoised, r.stiffness, r.x, r.d] { w.append(a) }
+            w.append(r.final)
+            w.append(r.responses)
+            w.append(r.fixedPoint.magnetisation)
+            w.append(r.fixedPoint.iterations ?? -1)
+        }, decode: { (reader: inout ByteReader) -> Record in
+            var r = Record()
+            r.samples = (0..<reader.int()).map { _ in (0..<reader.int()).map { _ in FieldObservables.Sample(&reader) } }
+            (r.snapshots, r.denoised, r.stiffness, r.x, r.d) = (reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays())
+            r.final = reader.doubles()
+            r.responses = reader.doubles()
+            let m = reader.double(), i = reader.int()
+            r.fixedPoint = (m, i < 0 ? nil : i)
+            return r
+        }) { member -> Record in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
             var rec = Record()
             let sampler = prepared.sampler(member: member)

@@ -9,16 +9,24 @@ public enum Experiment {
     public static let version = "0.1.0"
 
     /// Returns the results folder. Throws ``ParameterError`` for bad input (nothing is left
-    /// behind in that case). A file with a `[scan]` section runs the scan (``Scan``).
+    /// behind in that case). A file with a `[scan]` section runs the scan (``Scan``);
+    /// `stopAfter` (tests) interrupts a scan after that many new tasks.
     @discardableResult
     public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],
-                           progress: Bool = true, commandLine: String? = nil) throws -> URL {
+                           progress: Bool = true, commandLine: String? = nil, stopAfter: Int? = nil) throws -> URL {
         let root = try ParameterFile.load(file, overrides: overrides)
         if root.hasTable("scan") {
-            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine)
+            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine, stopAfter: stopAfter)
         }
         let job = try Job(file: file, root: root, seed: seed)
         let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
+        guard Cluster.isRoot else {
+            // Other MPI ranks compute their share of every ensemble and write nothing that stays.
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-rank\(Cluster.rank)-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            _ = try execute(job, in: try ResultsFolder(scratch: scratch), progress: false, reproduce: "")
+            return destination
+        }
         let folder = try ResultsFolder(destination: destination)
         try folder.complete {
             try execute(job, in: folder, progress: progress,
@@ -30,6 +38,7 @@ public enum Experiment {
     /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
     static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
         -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
+        try injectedFailure()
         let started = Date()
         var report: HTMLReport
         var summary: [String: Any]
@@ -74,6 +83,15 @@ public enum Experiment {
         report.summary.append(("wall time", String(format: "%.2f s", wall)))
         try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
         return (summary, record, report)
+    }
+
+    /// The test hook of failure handling (`make test-mpi`): with CRITICALITY_FAIL_RANK=r in the
+    /// environment, rank r fails as its run starts, while the other ranks go on to wait for it.
+    static func injectedFailure() throws {
+        struct InjectedFailure: Error, CustomStringConvertible {
+            var description: String { "failed on purpose (CRITICALITY_FAIL_RANK)" }
+        }
+        if let r = ProcessInfo.processInfo.environment["CRITICALITY_FAIL_RANK"].flatMap(Int.init), r == Cluster.rank { throw InjectedFailure() }
     }
 
     /// What a parameter file asks for.

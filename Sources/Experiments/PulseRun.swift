@@ -93,7 +93,8 @@ public enum PulseRun {
                 }
             }
         }
-        progress?.start(totalSteps: plans.joined().reduce(0) { total, plan in total + n + plan.reduce(0) { $0 + ($1.start.map { n - $0 } ?? 0) } })
+        let local = Ensemble.localMembers(spec.members)
+        progress?.start(totalSteps: plans.map { Array($0[local]) }.joined().reduce(0) { total, plan in total + n + plan.reduce(0) { $0 + ($1.start.map { n - $0 } ?? 0) } })
 
         var probability: [[[Double]]] = [], diversity: [[Double]] = [], firstSamples: [[[Double]]] = []
         for (ti, target) in pulse.targets.enumerated() {
@@ -103,7 +104,12 @@ public enum PulseRun {
                                method: spec.method, times: times, seed: spec.seed)
             }
             let baseline = guided(.constant(pulse.base))
-            let perMember = Ensemble.map(members: spec.members, threads: threads) { m -> [(p: Double, d: [Double])] in
+            let perMember = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: [(p: Double, d: [Double])], w: inout ByteWriter) in
+                w.append(r.count)
+                for c in r { w.append(c.p); w.append(c.d) }
+            }, decode: { (reader: inout ByteReader) -> [(p: Double, d: [Double])] in
+                (0..<reader.int()).map { _ in (reader.double(), reader.doubles()) }
+            }) { m -> [(p: Double, d: [Double])] in
                 let schedules = plan[m].map(\.weight), starts = plan[m].map(\.start)
                 var kept: [Int: RealField] = [:], final = (x: RealField(lattice), d: RealField(lattice))
                 let wanted = Set(starts.compactMap { $0 })

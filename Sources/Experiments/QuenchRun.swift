@@ -40,9 +40,15 @@ public enum QuenchRun {
         let schedule = ObservationSchedule(spec: spec)
         let observables = FieldObservables(lattice, transform: stepper.context.transform)
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
-        progress?.start(totalSteps: spec.members * schedule.finalStep)
+        progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * schedule.finalStep)
 
-        let records = Ensemble.map(members: spec.members, threads: threads) { member -> ([FieldObservables.Sample], [[Double]]) in
+        let records = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: ([FieldObservables.Sample], [[Double]]), w: inout ByteWriter) in
+            w.append(r.0.count)
+            for s in r.0 { s.encode(&w) }
+            w.append(r.1)
+        }, decode: { (reader: inout ByteReader) -> ([FieldObservables.Sample], [[Double]]) in
+            ((0..<reader.int()).map { _ in FieldObservables.Sample(&reader) }, reader.doubleArrays())
+        }) { member -> ([FieldObservables.Sample], [[Double]]) in
             let start = RealField(lattice)
             GaussianNoise(seed: spec.seed).fill(start.values, count: start.count, scale: spec.initialAmplitude,
                                                 member: member, step: 0, stream: 1)

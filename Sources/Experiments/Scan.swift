@@ -15,7 +15,9 @@ enum Scan {
     /// Summary entries that measure the machine, not the physics: never tabulated.
     static func isTiming(_ key: String) -> Bool { key == "wall_seconds" || key.hasSuffix("_per_second") }
 
-    struct Interrupted: Error {}
+    struct Interrupted: Error, CustomStringConvertible {
+        var description: String { "the scan stopped after the requested number of tasks (--stop-after); run it again to resume" }
+    }
 
     /// `stopAfter` (tests): store that many new tasks, then throw ``Interrupted``.
     static func run(file: String, root: ParameterValue, out: String?, seed: UInt64?, progress: Bool, commandLine: String?,
@@ -70,10 +72,13 @@ enum Scan {
         var remaining = tasks.filter { (try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0)))) == nil }
         let reused = tasks.count - remaining.count
         if let stopAfter { remaining = Array(remaining.prefix(stopAfter)) }
-        let todo = remaining, pointRoots = roots
-        let bar = progress ? Progress(label: "\(baseJob.name) scan") : nil
-        bar?.start(totalSteps: remaining.count)
+        // MPI ranks take the remaining tasks in turn (each stores its own records).
+        let todo = remaining.indices.filter { $0 % Cluster.size == Cluster.rank }.map { remaining[$0] }, pointRoots = roots
+        let bar = progress && Cluster.isRoot ? Progress(label: "\(baseJob.name) scan") : nil
+        bar?.start(totalSteps: todo.count)
         let workers = scan.threads == 0 ? Ensemble.defaultThreads : scan.threads
+        Cluster.ensemblesSpanRanks = false
+        defer { Cluster.ensemblesSpanRanks = true }
         let failures = Ensemble.map(members: todo.count, threads: workers) { k -> String? in
             let task = todo[k]
             var r = pointRoots[task.point]
@@ -97,7 +102,9 @@ enum Scan {
         }
         bar?.finish()
         if let failure = failures.compactMap({ $0 }).first { throw ParameterError(file: file, message: failure) }
+        Cluster.barrier()
         if stopAfter != nil { throw Interrupted() }
+        guard Cluster.isRoot else { return destination }
 
         let records = try tasks.map { try PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0))) }
         let result = ScanTable(scan: scan, records: records)

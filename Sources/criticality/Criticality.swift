@@ -14,10 +14,13 @@ struct Criticality: ParsableCommand {
         subcommands: [Run.self, Analyze.self, Info.self, Bench.self])
 }
 
-/// Bad input: one line on stderr, exit code 2.
-func fail(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("criticality: error: \(error)\n".utf8))
-    return ExitCode(2)
+/// Bad input: one line on stderr, exit code 2. Under MPI the line names the rank, and the
+/// whole job ends at once (MPI_Abort) rather than leaving the other ranks waiting.
+func fail(_ error: Error, code: Int32 = 2) -> ExitCode {
+    let rank = Cluster.size > 1 ? "rank \(Cluster.rank) of \(Cluster.size): " : ""
+    FileHandle.standardError.write(Data("criticality: error: \(rank)\(error)\n".utf8))
+    if Cluster.size > 1 { Cluster.abort(code: code) }
+    return ExitCode(code)
 }
 
 struct Run: ParsableCommand {
@@ -38,19 +41,26 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(help: .hidden)
+    var stopAfter: Int?
+
     func run() throws {
         var words = ["criticality", "run", file]
         if let out { words += ["--out", out] }
         if let seed { words += ["--seed", "\(seed)"] }
         for o in overrides { words += ["--set", "'\(o)'"] }
+        Cluster.start()
+        defer { Cluster.stop() }
         do {
             let folder = try Experiment.run(file: file, out: out, seed: seed, overrides: overrides, progress: !quiet,
-                                            commandLine: words.joined(separator: " "))
-            print("results: \(folder.path)/index.html")
+                                            commandLine: words.joined(separator: " "), stopAfter: stopAfter)
+            if Cluster.isRoot { print("results: \(folder.path)/index.html") }
         } catch let e as ParameterError {
             throw fail(e)
         } catch let e as Lattice.Error {
             throw fail(ParameterError(file: file, message: "lattice: \(e)"))
+        } catch {
+            throw fail(error, code: 1)
         }
     }
 }
@@ -137,7 +147,20 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also time one LS and one ELS evaluation (28², 64 training images, P = 3, 5, 9).")
     var patch = true
 
+    @Flag(help: "Only time the 64-member binary-patch ensemble with one thread per rank (run it under mpirun -np N with the MPI build).")
+    var ensemble = false
+
     func run() throws {
+        if ensemble {
+            Cluster.start()
+            defer { Cluster.stop() }
+            let r = try Benchmark.measureEnsemble()
+            // Every rank reports; rank 0's line is the job's wall time.
+            let line = String(format: "ensemble: binary patch 80², P = 5, 400 steps, 64 members, %d rank%@ × 1 thread: rank %d wall %.3f s, in collective calls %.3f s (%.1f %%)",
+                              Cluster.size, Cluster.size == 1 ? "" : "s", Cluster.rank, r.wall, r.communication, 100 * r.communication / r.wall)
+            print(line)
+            return
+        }
         print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
         for n in sizes {

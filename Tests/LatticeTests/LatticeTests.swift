@@ -46,3 +46,27 @@ import Testing
         #expect(m[q] == ((abs(n[0]) <= 4 && abs(n[1]) <= 4) ? 1 : 0))
     }
 }
+
+@Test func byteStreamsKeepExactBitPatterns() {
+    // Member records cross MPI ranks as bytes: every bit must survive (signed zeros, NaN
+    // payloads, subnormals, infinities), and a block split must reassemble member order.
+    let values: [Double] = [0, -0.0, .nan, Double(bitPattern: 0x7ff8_0000_dead_beef), .leastNonzeroMagnitude, -.infinity, .pi, 1e308]
+    var w = ByteWriter()
+    w.append(values)
+    w.append([[1.5], [], values])
+    w.append(-7)
+    w.append(2.5)
+    var r = ByteReader(w.bytes)
+    #expect(r.doubles().map(\.bitPattern) == values.map(\.bitPattern))
+    #expect(r.doubleArrays().map { $0.map(\.bitPattern) } == [[1.5], [], values].map { $0.map(\.bitPattern) })
+    #expect(r.int() == -7 && r.double() == 2.5 && r.atEnd)
+    // One process: distributedMap is map.
+    let a = Ensemble.distributedMap(members: 10, threads: 2, encode: { (x: Double, w: inout ByteWriter) in w.append(x) }, decode: { $0.double() }) { Double($0) * 0.1 }
+    #expect(a == (0..<10).map { Double($0) * 0.1 })
+    // Contiguous blocks cover the members once, in order, for any rank count.
+    for members in [0, 1, 7, 64] {
+        for ranks in 1...5 {
+            #expect((0..<ranks).flatMap { Array(Cluster.block($0, of: members, ranks: ranks)) } == Array(0..<members))
+        }
+    }
+}
