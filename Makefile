@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test bench build fftw clean
+.PHONY: demo test test-mpi bench build build-mpi fftw mpi clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -37,8 +37,22 @@ test: fftw
 	$(SWIFT) build --build-tests $(TESTFLAGS)
 	$(SWIFT) test --skip-build $(TESTFLAGS)
 
+# The optional MPI build (the MPI package trait, Open MPI from Debian) and its tests with 2 ranks.
+mpi:
+	@if ! command -v mpirun > /dev/null || ! command -v pkg-config > /dev/null || ! pkg-config --exists ompi-c; then \
+	  echo "Installing Open MPI (openmpi-bin, libopenmpi-dev, pkgconf)..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y openmpi-bin libopenmpi-dev pkgconf; \
+	fi
+
+build-mpi: fftw mpi
+	$(SWIFT) build -c release --product criticality --traits MPI --scratch-path .build-mpi $(CPU)
+
+test-mpi: build-mpi
+	BIN=.build-mpi/release/criticality bash Tests/mpi/run.sh
+
 bench: build
 	$(BIN) bench
 
 clean:
-	rm -rf .build .build-tests
+	rm -rf .build .build-tests .build-mpi
