@@ -143,7 +143,7 @@ public struct LatentInformation: Sendable {
     /// by golden-section search in log t (nil when the maximum is at an end of the range).
     public func productionRatePeak(in range: ClosedRange<Double>, points: Int = 121) -> Double? {
         let u = (0..<points).map { log(range.lowerBound) + (log(range.upperBound) - log(range.lowerBound)) * Double($0) / Double(points - 1) }
-        let r = u.map { productionRate(at: exp($0)).mean }
+        let r = Ensemble.map(members: points, threads: Ensemble.defaultThreads) { productionRate(at: exp(u[$0])).mean }
         guard let j = r.indices.max(by: { r[$0] < r[$1] }), j > 0, j < points - 1 else { return nil }
         var (a, b) = (u[j - 1], u[j + 1])
         let g = (5.0.squareRoot() - 1) / 2

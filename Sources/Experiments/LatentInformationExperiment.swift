@@ -66,7 +66,7 @@ enum LatentInformationExperiment {
             return grid.indices.dropLast().min { abs(log(grid[$0] / t)) < abs(log(grid[$1] / t)) }!
         })).sorted()
         progress?.start(totalSteps: spec.members)
-        let bar = progress
+        let bar = progress, threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
         let forking = Forking(sampler: p.sampler, branches: branches, continuations: info.continuations, members: spec.members, classes: mixture.count,
                               threads: spec.threads, classify: { x, level in
             let w = mixture.posterior((0..<x.count).map { x[$0] }, level).weights
@@ -83,7 +83,11 @@ enum LatentInformationExperiment {
         var phiPlot = SVGPlot(title: "Cloning: P(two continuations from x_t agree)", xLabel: "t", yLabel: "φ", logX: true)
         for (k, f) in info.factors.enumerated() {
             let li = latents[k]
-            let i = times.map { li.mutualInformation(at: $0) }, rate = times.map { li.productionRate(at: $0) }, phi = times.map { li.collisionProbability(at: $0) }
+            // The exact curves, one t per task (Monte Carlo draws are keyed by draw, not by thread).
+            let curves = Ensemble.map(members: times.count, threads: threads) { j in
+                (li.mutualInformation(at: times[j]), li.productionRate(at: times[j]), li.collisionProbability(at: times[j]))
+            }
+            let i = curves.map(\.0), rate = curves.map(\.1), phi = curves.map(\.2)
             header += ["I_\(f.name)", "I_\(f.name)_se", "rate_\(f.name)", "rate_\(f.name)_se", "phi_\(f.name)"]
             for j in times.indices { rows[j] += [i[j].mean, i[j].standardError, rate[j].mean, rate[j].standardError, phi[j].mean] }
             cube += times.indices.flatMap { [i[$0].mean, rate[$0].mean, phi[$0].mean] }
