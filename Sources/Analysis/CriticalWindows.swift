@@ -84,27 +84,17 @@ public struct CriticalWindows: Sendable {
         // T_after: the last time at which S_after is still separated from the rest.
         var after: Double?
         if !complementA.isEmpty, let j = times.lastIndex(where: { separated(sa, complementA, $0) }) {
-            after = j == points - 1 ? nil : bisect(times[j], times[j + 1]) { separated(sa, complementA, $0) }
+            after = j == points - 1 ? nil : Bisection.boundary(times[j], times[j + 1]) { separated(sa, complementA, $0) }
         }
         // T_before: the first time at which S_after is within ε of S_before (the other condition
         // holds below a time of its own).
         let close = { (t: Double) in self.totalVariation(sa, sb, at: t).mean <= epsilon }
         var before: Double?
         if let j = times.firstIndex(where: close) {
-            let t = j == 0 ? times[0] : bisect(times[j - 1], times[j]) { !close($0) }
+            let t = j == 0 ? times[0] : Bisection.boundary(times[j - 1], times[j]) { !close($0) }
             before = separated(sb, complementB, t) ? t : nil
         }
         return Window(after: after, before: before)
-    }
-
-    /// The boundary in [lo, hi] where `holds` turns from true (at lo) to false (at hi).
-    func bisect(_ lo: Double, _ hi: Double, _ holds: (Double) -> Bool) -> Double {
-        var (a, b) = (lo, hi)
-        while b - a > 1e-13 * b {
-            let m = 0.5 * (a + b)
-            if holds(m) { a = m } else { b = m }
-        }
-        return 0.5 * (a + b)
     }
 
     /// The keep probability of the exact reverse process from T̂: start from p^S, noise to T̂,
@@ -173,7 +163,7 @@ extension CriticalWindows {
     /// full mixture's denoiser), and average the posterior mass of S at the last time, π_S(x_{t_n}).
     public static func solverKeepProbability(sampler: ReverseSampler, mixture: IsotropicMixture, start s: [Int], members: Int, threads: Int = 0) -> Estimate {
         let start = mixture.restricted(to: s), set = Set(s), first = sampler.schedule.level(at: sampler.times[0])
-        let kept = Ensemble.map(members: members, threads: threads == 0 ? Ensemble.defaultThreads : threads) { m -> Double in
+        let kept = Ensemble.map(members: members, threads: threads) { m -> Double in
             let x = RealField(sampler.lattice)
             let draw = start.draw(m, first, noise: sampler.noise).x
             for k in 0..<x.count { x[k] = draw[k] }

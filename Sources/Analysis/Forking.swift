@@ -24,7 +24,7 @@ public struct Forking: Sendable {
                                    seed: GaussianNoise.mix(sampler.noise.seed ^ 0x666f_726b))
         let last = sampler.steps
         self.continuations = continuations
-        counts = Ensemble.map(members: members, threads: threads == 0 ? Ensemble.defaultThreads : threads) { m -> [[Int]] in
+        counts = Ensemble.map(members: members, threads: threads) { m -> [[Int]] in
             var states: [Int: RealField] = [:]
             _ = sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(branches)) { i, _, x, _ in
                 states[i] = x.copy()
@@ -81,6 +81,6 @@ public struct Forking: Sendable {
 
     static func entropy(_ n: [Int]) -> Double {
         let total = Double(n.reduce(0, +))
-        return n.reduce(0) { $1 > 0 ? $0 - Double($1) / total * log(Double($1) / total) : $0 }
+        return LatentInformation.entropy(n.map { Double($0) / total })
     }
 }

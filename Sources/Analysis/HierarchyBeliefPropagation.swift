@@ -50,12 +50,11 @@ public struct HierarchyBeliefPropagation: Sendable {
             for j in 0..<count {
                 for a in 0..<v where down[level][j * v + a] > 0 {
                     for r in 0..<m {
-                        let children = (0..<s).map { model.child(level: level, symbol: a, rule: r, $0) }
-                        let factors = (0..<s).map { up[level - 1][(j * s + $0) * v + children[$0]] }
+                        // The outside weight of child i: the parent's times its siblings' up-messages.
                         for i in 0..<s {
                             var p = down[level][j * v + a]
-                            for k in 0..<s where k != i { p *= factors[k] }
-                            d[(j * s + i) * v + children[i]] += p
+                            for k in 0..<s where k != i { p *= up[level - 1][(j * s + k) * v + model.child(level: level, symbol: a, rule: r, k)] }
+                            d[(j * s + i) * v + model.child(level: level, symbol: a, rule: r, i)] += p
                         }
                     }
                 }

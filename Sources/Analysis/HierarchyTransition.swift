@@ -19,7 +19,7 @@ public struct HierarchyTransition: Sendable {
         self.noises = noises
         let L = model.depth, v = model.vocabulary
         // Per datum: [point][ℓ] pairs (belief, sampled).
-        let rows = Ensemble.map(members: samples, threads: threads == 0 ? Ensemble.defaultThreads : threads) { n -> [[(Double, Double)]] in
+        let rows = Ensemble.map(members: samples, threads: threads) { n -> [[(Double, Double)]] in
             let truth = model.datum(n), noise = GaussianNoise(seed: model.seed)
             return noises.enumerated().map { p, leafNoise in
                 let bp = HierarchyBeliefPropagation(model: model, leafMessages: leafNoise.messages(truth[0], vocabulary: v, datum: n, seed: model.seed))

@@ -45,7 +45,7 @@ public struct LatentInformation: Sendable {
     }
 
     /// H(V) in nats.
-    public var entropy: Double { prior.reduce(0) { $1 > 0 ? $0 - $1 * log($1) : $0 } }
+    public var entropy: Double { Self.entropy(prior) }
 
     func groupPosterior(_ pi: [Double]) -> [Double] {
         var g = [Double](repeating: 0, count: groups)
@@ -53,6 +53,7 @@ public struct LatentInformation: Sendable {
         return g
     }
 
+    /// −Σ p log p in nats.
     static func entropy(_ p: [Double]) -> Double { p.reduce(0) { $1 > 0 ? $0 - $1 * log($1) : $0 } }
 
     /// E f(π(x_t)) over x_t ∼ p_t, f of the component posterior and (line case) the coordinate or
@@ -70,7 +71,8 @@ public struct LatentInformation: Sendable {
 
     /// E H(V | x_t).
     public func conditionalEntropy(at t: Double) -> Estimate {
-        expectation(at: t, line: { p, _ in Self.entropy(self.groupPosterior(p)) }, general: { p, _ in Self.entropy(self.groupPosterior(p)) })
+        let f = { (p: [Double]) in Self.entropy(self.groupPosterior(p)) }
+        return expectation(at: t, line: { p, _ in f(p) }, general: { p, _ in f(p) })
     }
 
     /// I(V; x_t) = H(V) − E H(V | x_t).
@@ -82,8 +84,8 @@ public struct LatentInformation: Sendable {
     /// E Σ_v π_v(x_t)²: the probability that two independent exact continuations from x_t end
     /// in the same group (1 while V is decided, Σ P(v)² once x_t has forgotten it).
     public func collisionProbability(at t: Double) -> Estimate {
-        let f = { (p: [Double], _: Any) in self.groupPosterior(p).reduce(0) { $0 + $1 * $1 } }
-        return expectation(at: t, line: { p, u in f(p, u) }, general: { p, x in f(p, x) })
+        let f = { (p: [Double]) in self.groupPosterior(p).reduce(0) { $0 + $1 * $1 } }
+        return expectation(at: t, line: { p, _ in f(p) }, general: { p, _ in f(p) })
     }
 
     /// The information production rate −dI/dt = ½ g_t² E‖∇log p_t(x | V) − ∇log p_t(x)‖².
@@ -143,7 +145,7 @@ public struct LatentInformation: Sendable {
     /// by golden-section search in log t (nil when the maximum is at an end of the range).
     public func productionRatePeak(in range: ClosedRange<Double>, points: Int = 121) -> Double? {
         let u = (0..<points).map { log(range.lowerBound) + (log(range.upperBound) - log(range.lowerBound)) * Double($0) / Double(points - 1) }
-        let r = Ensemble.map(members: points, threads: Ensemble.defaultThreads) { productionRate(at: exp(u[$0])).mean }
+        let r = Ensemble.map(members: points, threads: 0) { productionRate(at: exp(u[$0])).mean }
         guard let j = r.indices.max(by: { r[$0] < r[$1] }), j > 0, j < points - 1 else { return nil }
         var (a, b) = (u[j - 1], u[j + 1])
         let g = (5.0.squareRoot() - 1) / 2

@@ -79,13 +79,8 @@ public enum Collapse {
     /// The collapse time t_C (f(t_C) = 0) by bisection; nil when f does not change sign in `range`.
     public static func time(trainingSize n: Int, dimension d: Int, eigenvalues: [Double], schedule: NoiseSchedule, range: ClosedRange<Double>) -> Double? {
         let f = { excessEntropy(at: $0, trainingSize: n, dimension: d, eigenvalues: eigenvalues, schedule: schedule) }
-        var (a, b) = (range.lowerBound, range.upperBound)
-        guard f(a) < 0, f(b) > 0 else { return nil }
-        while b - a > 1e-13 * b {
-            let m = 0.5 * (a + b)
-            if f(m) < 0 { a = m } else { b = m }
-        }
-        return 0.5 * (a + b)
+        guard f(range.lowerBound) < 0, f(range.upperBound) > 0 else { return nil }
+        return Bisection.boundary(range.lowerBound, range.upperBound) { f($0) < 0 }
     }
 
     /// The closed form of isotropic data (every λ_k = σ_d²) under `ou`: with q = n^{−2/d},

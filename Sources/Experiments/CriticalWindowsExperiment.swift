@@ -58,7 +58,8 @@ enum CriticalWindowsExperiment {
         let sets = features.map { (after: mixture.indices(labels: Set($0.after)), before: mixture.indices(labels: Set($0.before))) }
         let all = Array(0..<mixture.count)
         let range = spec.tEnd...spec.tStart
-        let hats = (0..<w.points).map { j in max(spec.tEnd, 1e-2 * spec.tStart) * pow(spec.tStart / max(spec.tEnd, 1e-2 * spec.tStart), Double(j) / Double(w.points - 1)) }
+        let low = max(spec.tEnd, 1e-2 * spec.tStart)
+        let hats = (0..<w.points).map { j in low * pow(spec.tStart / low, Double(j) / Double(w.points - 1)) }
         progress?.start(totalSteps: features.count * w.points * spec.members)
         var report = HTMLReport(title: spec.name)
         var summary: [String: Any] = ["windows_epsilon": w.epsilon, "windows_features": features.indices.map { "level\($0 + 1)" }]
@@ -66,9 +67,9 @@ enum CriticalWindowsExperiment {
         var rows: [[String]] = []
         var windowCSV = "feature,after_labels,before_labels,t_after,t_before,t_after_closed_form,t_before_closed_form\n"
         var keep: [[Estimate]] = [], exactKeep: [[Double]] = []
+        let found = sets.map { windows.window(after: $0.after, before: $0.before, epsilon: w.epsilon, range: range) }
         for (k, f) in features.enumerated() {
-            let name = "level\(k + 1)", s = sets[k]
-            let window = windows.window(after: s.after, before: s.before, epsilon: w.epsilon, range: range)
+            let name = "level\(k + 1)", s = sets[k], window = found[k]
             // The closed forms apply to two equal-weight unit-variance components under ou.
             var closed: CriticalWindows.Window?
             if schedule == .ou, mixture.count == 2, s.after.count == 1, s.before.count == 2, mixture.variances.allSatisfy({ $0 == 1 }), mixture.weights[0] == mixture.weights[1] {
@@ -114,8 +115,8 @@ enum CriticalWindowsExperiment {
             keepPlot.series.append(.init(label: "level\(k + 1), solver", x: hats, y: keep[k].map(\.mean), error: keep[k].map { 2 * $0.standardError }, markers: true, color: k))
             keepPlot.series.append(.init(label: "level\(k + 1), exact posterior draw", x: hats, y: exactKeep[k], dashed: true, color: k))
             // The window [T_after, T_before]; without T_after the feature is decided down to t_end.
-            if let b = estimates.first(where: { $0.key == "t_window_before_level\(k + 1)" })?.time {
-                let a = estimates.first(where: { $0.key == "t_window_after_level\(k + 1)" })?.time ?? spec.tEnd
+            if let b = found[k].before {
+                let a = found[k].after ?? spec.tEnd
                 keepPlot.bands.append((from: a, to: b, color: k))
                 tvPlot.bands.append((from: a, to: b, color: k))
             }

@@ -66,7 +66,7 @@ enum LatentInformationExperiment {
             return grid.indices.dropLast().min { abs(log(grid[$0] / t)) < abs(log(grid[$1] / t)) }!
         })).sorted()
         progress?.start(totalSteps: spec.members)
-        let bar = progress, threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
+        let bar = progress
         let forking = Forking(sampler: p.sampler, branches: branches, continuations: info.continuations, members: spec.members, classes: mixture.count,
                               threads: spec.threads, classify: { x, level in
             let w = mixture.posterior((0..<x.count).map { x[$0] }, level).weights
@@ -84,7 +84,7 @@ enum LatentInformationExperiment {
         for (k, f) in info.factors.enumerated() {
             let li = latents[k]
             // The exact curves, one t per task (Monte Carlo draws are keyed by draw, not by thread).
-            let curves = Ensemble.map(members: times.count, threads: threads) { j in
+            let curves = Ensemble.map(members: times.count, threads: spec.threads) { j in
                 (li.mutualInformation(at: times[j]), li.productionRate(at: times[j]), li.collisionProbability(at: times[j]))
             }
             let i = curves.map(\.0), rate = curves.map(\.1), phi = curves.map(\.2)
@@ -137,12 +137,7 @@ enum LatentInformationExperiment {
     static func cloningHalfTime(_ li: LatentInformation, range: ClosedRange<Double>) -> Double? {
         let target = 0.5 * (1 + li.prior.reduce(0) { $0 + $1 * $1 })
         let f = { li.collisionProbability(at: $0).mean - target }
-        var (a, b) = (range.lowerBound, range.upperBound)
-        guard f(a) > 0, f(b) < 0 else { return nil }
-        for _ in 0..<60 {
-            let m = (a * b).squareRoot()
-            if f(m) > 0 { a = m } else { b = m }
-        }
-        return (a * b).squareRoot()
+        guard f(range.lowerBound) > 0, f(range.upperBound) < 0 else { return nil }
+        return Bisection.boundary(range.lowerBound, range.upperBound) { f($0) > 0 }
     }
 }

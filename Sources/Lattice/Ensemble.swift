@@ -4,9 +4,10 @@ import Foundation
 /// every member draws its own counter-based noise, so results are bitwise the same whatever
 /// the number of threads.
 public enum Ensemble {
-    /// body(member) for member in 0..<members, on up to `threads` threads; results in member order.
+    /// body(member) for member in 0..<members, on up to `threads` threads (0: all cores);
+    /// results in member order.
     public static func map<T: Sendable>(members: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
-        let workers = max(1, min(threads, members))
+        let workers = max(1, min(threads == 0 ? defaultThreads : threads, members))
         let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: members)
         slots.initialize(repeating: nil)
         defer { slots.deinitialize(); slots.deallocate() }
