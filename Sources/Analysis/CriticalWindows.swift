@@ -161,14 +161,14 @@ extension CriticalWindows {
     /// The forward–reverse experiment with a solver: draw x_T̂ from p_T̂^S (T̂ = the sampler's
     /// first time; draw m of stream 10/11 of the sampler's seed), reverse it with the sampler (the
     /// full mixture's denoiser), and average the posterior mass of S at the last time, π_S(x_{t_n}).
-    public static func solverKeepProbability(sampler: ReverseSampler, mixture: IsotropicMixture, start s: [Int], members: Int, threads: Int = 0) -> Estimate {
+    public static func solverKeepProbability(sampler: ReverseSampler, mixture: IsotropicMixture, start s: [Int], members: Int, threads: Int = 0) throws(NonFiniteState) -> Estimate {
         let start = mixture.restricted(to: s), set = Set(s), first = sampler.schedule.level(at: sampler.times[0])
-        let kept = Ensemble.map(members: members, threads: threads) { m -> Double in
+        let kept = try Ensemble.map(members: members, threads: threads) { (m: Int) throws(NonFiniteState) -> Double in
             let x = RealField(sampler.lattice)
             let draw = start.draw(m, first, noise: sampler.noise).x
             for k in 0..<x.count { x[k] = draw[k] }
             var p = 0.0
-            _ = sampler.run(member: m, from: x, observing: [sampler.steps]) { _, level, xn, _ in
+            _ = try sampler.run(member: m, from: x, observing: [sampler.steps]) { _, level, xn, _ in
                 p = mixture.posterior((0..<xn.count).map { xn[$0] }, level).weights.enumerated().reduce(0) { set.contains($1.offset) ? $0 + $1.element : $0 }
             }
             return p

@@ -20,12 +20,12 @@ public struct DynamicResponse: Sendable {
         self.relativeStep = relativeStep
     }
 
-    public func measure(sampler: ReverseSampler, member: Int, state x: RealField, index i: Int) -> Double {
+    public func measure(sampler: ReverseSampler, member: Int, state x: RealField, index i: Int) throws(NonFiniteState) -> Double {
         let level = sampler.schedule.level(at: sampler.times[i])
         let eps = relativeStep * level.sigma * Double(x.count).squareRoot()
-        let amplitude = [eps, -eps].map { shift -> Double in
+        let amplitude = try [eps, -eps].map { (shift: Double) throws(NonFiniteState) -> Double in
             let start = RealField(x.lattice) { x[$0] + shift * wave.values[$0] }
-            let d = sampler.run(member: member, from: start, startingAt: i)
+            let d = try sampler.run(member: member, from: start, startingAt: i)
             var s = 0.0
             for j in 0..<d.count { s += wave.values[j] * d[j] }
             return s

@@ -18,22 +18,22 @@ public struct Forking: Sendable {
 
     /// `classify(x_{t_n}, level_n)`: the final class of a continuation in 0..<classes.
     public init(sampler: ReverseSampler, branches: [Int], continuations: Int, members: Int, classes: Int, threads: Int = 0,
-                classify: @escaping @Sendable (RealField, NoiseLevel) -> Int, afterMember: @escaping @Sendable () -> Void = {}) {
+                classify: @escaping @Sendable (RealField, NoiseLevel) -> Int, afterMember: @escaping @Sendable () -> Void = {}) throws(NonFiniteState) {
         precondition(continuations >= 2 && branches.allSatisfy { $0 >= 0 && $0 < sampler.steps })
         let forks = ReverseSampler(schedule: sampler.schedule, denoiser: sampler.denoiser, method: sampler.method, times: sampler.times,
                                    seed: GaussianNoise.mix(sampler.noise.seed ^ 0x666f_726b))
         let last = sampler.steps
         self.continuations = continuations
-        counts = Ensemble.map(members: members, threads: threads) { m -> [[Int]] in
+        counts = try Ensemble.map(members: members, threads: threads) { (m: Int) throws(NonFiniteState) -> [[Int]] in
             var states: [Int: RealField] = [:]
-            _ = sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(branches)) { i, _, x, _ in
+            _ = try sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(branches)) { i, _, x, _ in
                 states[i] = x.copy()
             }
-            let out = branches.map { b -> [Int] in
+            let out = try branches.map { (b: Int) throws(NonFiniteState) -> [Int] in
                 var n = [Int](repeating: 0, count: classes)
                 for f in 0..<continuations {
                     var final = 0
-                    _ = forks.run(member: m * continuations + f, from: states[b]!.copy(), startingAt: b, observing: [last]) { _, level, x, _ in
+                    _ = try forks.run(member: m * continuations + f, from: states[b]!.copy(), startingAt: b, observing: [last]) { _, level, x, _ in
                         final = classify(x, level)
                     }
                     n[final] += 1

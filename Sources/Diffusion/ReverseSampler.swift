@@ -61,16 +61,24 @@ public struct ReverseSampler: Sendable {
     /// D(x_{t_n}, t_n). Steps draw the same noise whatever the start, so a run from an
     /// intermediate state continues on the member's Brownian path (common random numbers).
     /// `observe(i, level, x_{t_i}, D(x_{t_i}))` is called at every grid index i in `observing`,
-    /// `afterStep` after each step (for progress reports).
+    /// `afterStep` after each step (for progress reports). Throws ``NonFiniteState`` when x or
+    /// D(x) stops being finite (checked every ``NonFiniteState/checkInterval`` steps, at every
+    /// observation and at the end), before anything non-finite is observed.
     public func run(member: Int, from x: RealField, startingAt start: Int = 0, observing: Set<Int> = [],
-                    observe: (Int, NoiseLevel, RealField, RealField) -> Void = { _, _, _, _ in },
-                    afterStep: () -> Void = {}) -> RealField {
+                    observe: (Int, NoiseLevel, RealField, RealField) throws(NonFiniteState) -> Void = { _, _, _, _ in },
+                    afterStep: () -> Void = {}) throws(NonFiniteState) -> RealField {
         let w = DenoiserWorkspace(lattice), d = RealField(lattice), xi = RealField(lattice)
         let trial = RealField(lattice), trialD = RealField(lattice)
+        var lastFinite = start
         for i in start...steps {
             let now = schedule.level(at: times[i])
             denoiser.denoise(x, at: now, into: d, workspace: w)
-            if observing.contains(i) { observe(i, now, x, d) }
+            if i == steps || observing.contains(i) || (i - start) % NonFiniteState.checkInterval == 0 {
+                try x.checkFinite(member: member, step: i, lastFiniteStep: lastFinite, time: now.time, field: "x")
+                try d.checkFinite(member: member, step: i, lastFiniteStep: lastFinite, time: now.time, field: "D(x)")
+                lastFinite = i
+            }
+            if observing.contains(i) { try observe(i, now, x, d) }
             if i == steps { break }
             let next = schedule.level(at: times[i + 1]), h = now.time - next.time
             switch method {

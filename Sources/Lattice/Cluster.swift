@@ -147,11 +147,11 @@ extension Ensemble {
     /// contiguous blocks; each rank runs its block on `threads` threads, then every rank gets
     /// every member's result (encoded as exact bit patterns and all-gathered), in member order.
     /// With one rank it is `map`, without encoding.
-    public static func distributedMap<T: Sendable>(members: Int, threads: Int, encode: (T, inout ByteWriter) -> Void,
-                                                   decode: (inout ByteReader) -> T, _ body: @Sendable (Int) -> T) -> [T] {
-        guard Cluster.size > 1, Cluster.ensemblesSpanRanks else { return map(members: members, threads: threads, body) }
+    public static func distributedMap<T: Sendable, E: Error>(members: Int, threads: Int, encode: (T, inout ByteWriter) -> Void,
+                                                             decode: (inout ByteReader) -> T, _ body: @Sendable (Int) throws(E) -> T) throws(E) -> [T] {
+        guard Cluster.size > 1, Cluster.ensemblesSpanRanks else { return try map(members: members, threads: threads, body) }
         let mine = localMembers(members)
-        let local = map(members: mine.count, threads: threads) { body(mine.lowerBound + $0) }
+        let local = try map(members: mine.count, threads: threads) { (m: Int) throws(E) -> T in try body(mine.lowerBound + m) }
         var w = ByteWriter()
         for t in local { encode(t, &w) }
         return Cluster.allGather(w.bytes).enumerated().flatMap { r, bytes -> [T] in

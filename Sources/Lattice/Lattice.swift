@@ -15,6 +15,7 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
         case size(axis: Int, value: Int)
         case boxLength(axis: Int, value: Double)
         case mismatch(shape: Int, box: Int)
+        case tooManySites(shape: [Int])
 
         public var description: String {
             switch self {
@@ -22,6 +23,7 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
             case .size(let a, let v): "lattice size \(v) on axis \(a) must be a positive integer"
             case .boxLength(let a, let v): "box length \(v) on axis \(a) must be positive and finite"
             case .mismatch(let s, let b): "shape has \(s) axes but box has \(b)"
+            case .tooManySites(let s): "shape \(s) has more than \(Lattice.maximumSites) sites"
             }
         }
     }
@@ -30,11 +32,26 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
     public init(shape: [Int], boxLength: [Double]? = nil) throws {
         guard (1...3).contains(shape.count) else { throw Error.dimension(shape.count) }
         for (i, n) in shape.enumerated() where n < 1 { throw Error.size(axis: i, value: n) }
+        guard Lattice.checkedProduct(shape).map({ $0 <= Lattice.maximumSites }) == true else { throw Error.tooManySites(shape: shape) }
         let box = boxLength ?? shape.map(Double.init)
         guard box.count == shape.count else { throw Error.mismatch(shape: shape.count, box: box.count) }
         for (i, l) in box.enumerated() where !(l > 0 && l.isFinite) { throw Error.boxLength(axis: i, value: l) }
         self.shape = shape
         self.boxLength = box
+    }
+
+    /// FFTW's plans take `int` sizes: at most 2³¹ − 1 sites.
+    public static let maximumSites = Int(Int32.max)
+
+    /// Π values, or nil when the product overflows Int.
+    public static func checkedProduct(_ values: [Int]) -> Int? {
+        var p = 1
+        for v in values {
+            let (r, overflow) = p.multipliedReportingOverflow(by: v)
+            if overflow { return nil }
+            p = r
+        }
+        return p
     }
 
     public var dimension: Int { shape.count }

@@ -86,7 +86,7 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
     #expect(abs(coarse.before! - log(a / q)) < 0.02 && coarse.before! > fine.before!)
 }
 
-@Test func solverKeepProbabilityEqualsTheExactPosteriorDraw() {
+@Test func solverKeepProbabilityEqualsTheExactPosteriorDraw() throws {
     // Start from N(+μ, I), R = 3, noise to T̂ under ou, reverse with the full mixture's score:
     // the kept fraction is E_z[σ(2a² + 2az)], a = e^{−T̂}R (THEORY.md §10), within 4 SE.
     let lattice = try! Lattice(shape: [4])
@@ -97,7 +97,7 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
     for that in [0.5, 1.0, 1.5, 2.5] {
         let times = TimeGrid.logUniform.times(from: that, to: 1e-3, steps: 200, schedule: .ou)
         let sampler = ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
-        let e = CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: [0], members: 3000, threads: 2)
+        let e = try CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: [0], members: 3000, threads: 2)
         let exact = CriticalWindows.twoGaussianKeepProbability(exp(-that) * 3)
         // The exact-reverse prediction by quadrature on the line agrees with the closed form.
         #expect(abs(CriticalWindows(mixture: mixture).keepProbability([0], at: that).mean - exact) < 1e-10)

@@ -71,7 +71,7 @@ import Testing
     }
 }
 
-@Test func cloningProbabilityDropsFromOneToAHalfAcrossTheSpeciationTime() {
+@Test func cloningProbabilityDropsFromOneToAHalfAcrossTheSpeciationTime() throws {
     // Two-point data ±v, Λ = 16, under ou: t_S = ½ log 16. Clones from the solver agree with
     // the exact E Σ_v π_v(x_t)² within 4 SE, near 1 well before t_S and near ½ after it.
     let lattice = try! Lattice(shape: [4])
@@ -81,7 +81,7 @@ import Testing
     let sampler = ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
     let tS = 0.5 * log(16.0)
     let branches = [0.3, 1, tS, 2, 3.5].map { t in times.indices.min { abs(times[$0] - t) < abs(times[$1] - t) }! }
-    let forking = Forking(sampler: sampler, branches: branches, continuations: 2, members: 2000, classes: 2, threads: 2) { x, _ in x[0] > 0 ? 0 : 1 }
+    let forking = try Forking(sampler: sampler, branches: branches, continuations: 2, members: 2000, classes: 2, threads: 2) { x, _ in x[0] > 0 ? 0 : 1 }
     var rows: [String] = []
     for (k, b) in branches.enumerated() {
         let phi = forking.collision[k], exact = info.collisionProbability(at: times[b]).mean

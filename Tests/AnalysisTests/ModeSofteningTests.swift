@@ -191,7 +191,7 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
     #expect(Speciation.time(topEigenvalue: lambda, schedule: .ve) == nil)
 }
 
-@Test func dynamicResponseOfTheGaussianFieldEqualsTheLinearPropagator() {
+@Test func dynamicResponseOfTheGaussianFieldEqualsTheLinearPropagator() throws {
     let l = try! Lattice(shape: [16, 16]), spectrum = PowerSpectrum.ornsteinZernike(amplitude: 3, correlationLength: 2)
     let model = GaussianFieldDenoiser(lattice: l, spectrum: spectrum)
     let times = TimeGrid.logUniform.times(from: 6, to: 1e-2, steps: 40, schedule: .vp)
@@ -201,8 +201,8 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
         let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
         let i = 10
         var xi = RealField(l)
-        _ = sampler.run(member: 0, from: sampler.initialState(member: 0), observing: [i], observe: { _, _, xt, _ in xi = xt.copy() })
-        let measured = DynamicResponse(wave: wave).measure(sampler: sampler, member: 0, state: xi, index: i)
+        _ = try sampler.run(member: 0, from: sampler.initialState(member: 0), observing: [i], observe: { _, _, xt, _ in xi = xt.copy() })
+        let measured = try DynamicResponse(wave: wave).measure(sampler: sampler, member: 0, state: xi, index: i)
         // Per step the mode's amplitude is multiplied by α_s m_t + c(1 − α_t m_t), m = αP/(α²P + σ²).
         var expected = 1.0
         for j in i..<(times.count - 1) {

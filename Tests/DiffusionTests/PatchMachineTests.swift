@@ -224,12 +224,12 @@ func directNearestCentres(_ x: [Double], data: [[Double]], shape: [Int], patch p
     let check = try MosaicCheck(data: data, dictionary: .init(.equivariant), patch: 3, tolerance: 1e-6)
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
     let sampler = ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: 3)
-    let fractions = Ensemble.map(members: 8, threads: 2) { m -> Double in
-        let d = sampler.run(member: m, from: sampler.initialState(member: m))
+    let fractions = try Ensemble.map(members: 8, threads: 2) { m -> Double in
+        let d = try sampler.run(member: m, from: sampler.initialState(member: m))
         return check.passFraction(values(d))
     }
-    let majority = Ensemble.map(members: 8, threads: 2) { m in
-        locallyConsistentFraction(sampler.run(member: m, from: sampler.initialState(member: m)), patch: 3)
+    let majority = try Ensemble.map(members: 8, threads: 2) { m in
+        try locallyConsistentFraction(sampler.run(member: m, from: sampler.initialState(member: m)), patch: 3)
     }
     validation("ELS on the two uniform ±1 images, 16×16, P = 3, 256 SDE steps to t = 1e-4: mosaic pass fraction of 8 samples",
                String(format: "worst %.4f, mean %.4f (majority-sign test: worst %.4f)", fractions.min()!, fractions.reduce(0, +) / 8, majority.min()!))

@@ -28,9 +28,9 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     let times = TimeGrid.logUniform.times(from: 10, to: 1e-4, steps: 300, schedule: .vp)
     let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 7)
     let checks = [1.0, 0.3, 0.1, 0.01].map { t in times.indices.min { abs(times[$0] - t) < abs(times[$1] - t) }! }
-    let runs = Ensemble.map(members: 128, threads: 2) { m -> [[Double]] in
+    let runs = try Ensemble.map(members: 128, threads: 2) { m -> [[Double]] in
         var rows: [[Double]] = []
-        let final = sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(checks)) { _, _, x, _ in
+        let final = try sampler.run(member: m, from: sampler.initialState(member: m), observing: Set(checks)) { _, _, x, _ in
             rows.append(spectrumOf(x, sf))
         }
         return rows + [spectrumOf(final, sf)]
@@ -51,8 +51,8 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     let l = try Lattice(shape: [16]), model = TwoPointDenoiser(lattice: l, amplitude: 0.5)
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
     let sde = ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 3)
-    let signs = Ensemble.map(members: 2000, threads: 2) { m -> Double in
-        let d = sde.run(member: m, from: sde.initialState(member: m))
+    let signs = try Ensemble.map(members: 2000, threads: 2) { m -> Double in
+        let d = try sde.run(member: m, from: sde.initialState(member: m))
         return d[0] > 0 ? 1 : 0
     }
     let up = Estimate(samples: signs)
@@ -60,8 +60,8 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     #expect(abs(up.mean - 0.5) < 4 * 0.5 / 2000.0.squareRoot())
 
     let ode = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 3)
-    let distance = Ensemble.map(members: 200, threads: 2) { m -> Double in
-        let d = ode.run(member: m, from: ode.initialState(member: m))
+    let distance = try Ensemble.map(members: 200, threads: 2) { m -> Double in
+        let d = try ode.run(member: m, from: ode.initialState(member: m))
         return min((0..<16).reduce(0) { max($0, abs(d[$1] - 0.5)) }, (0..<16).reduce(0) { max($0, abs(d[$1] + 0.5)) })
     }
     validation("two-point data, PF-ODE: largest distance of 200 samples from ±v", String(format: "%.1e", distance.max()!))
@@ -93,13 +93,13 @@ func keepProbability(_ a: Double) -> Double {
     for tHat in [0.4, 1.1, 2.0] {
         let times = TimeGrid.logUniform.times(from: tHat, to: 1e-3, steps: 400, schedule: .ou)
         let sampler = ReverseSampler(schedule: .ou, denoiser: mix, method: .reverseSDEExponential, times: times, seed: 17)
-        let kept = Ensemble.map(members: 8000, threads: 2) { m -> Double in
+        let kept = try Ensemble.map(members: 8000, threads: 2) { m -> Double in
             let x0 = RealField(l)
             sampler.noise.fill(x0.values, count: n, member: m, step: 0, stream: 9)
             for i in 0..<n { x0[i] += mu[i] }
             let x = ForwardNoising.noised(x0, at: NoiseSchedule.ou.level(at: tHat), noise: sampler.noise, member: m)
             var final = 0.0
-            _ = sampler.run(member: m, from: x, observing: [times.count - 1]) { _, level, x, _ in final = mix.posterior(x, at: level)![0] }
+            _ = try sampler.run(member: m, from: x, observing: [times.count - 1]) { _, level, x, _ in final = mix.posterior(x, at: level)![0] }
             return final
         }
         let e = Estimate(samples: kept), expected = keepProbability(exp(-tHat) * radius)
@@ -113,17 +113,17 @@ func keepProbability(_ a: Double) -> Double {
     let l = try Lattice(shape: [8, 8]), data = SyntheticData.randomBinary(count: 16, shape: [8, 8], seed: 5)
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
     /// Largest distance of `members` ODE samples from their nearest image of `set`.
-    func largestDistance(_ model: any Denoiser, members: Int, from set: Dataset) -> Double {
+    func largestDistance(_ model: any Denoiser, members: Int, from set: Dataset) throws -> Double {
         let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 1)
-        return Ensemble.map(members: members, threads: 2) { m -> Double in
-            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+        return try Ensemble.map(members: members, threads: 2) { m -> Double in
+            let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return set.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
         }.max()!
     }
-    let ideal = largestDistance(IdealDenoiser(lattice: l, data: data), members: 32, from: data)
+    let ideal = try largestDistance(IdealDenoiser(lattice: l, data: data), members: 32, from: data)
     validation("ideal score, 16 random 8×8 images: largest distance of 32 ODE samples from the nearest training image", String(format: "%.1e", ideal))
     #expect(ideal < 1e-3)
-    let es = largestDistance(EquivariantIdealDenoiser(lattice: l, data: data), members: 16, from: explicitShifts(data, l))
+    let es = try largestDistance(EquivariantIdealDenoiser(lattice: l, data: data), members: 16, from: explicitShifts(data, l))
     validation("ES score: largest distance of 16 ODE samples from the nearest circular shift of a training image", String(format: "%.1e", es))
     #expect(es < 1e-3)
 }
@@ -148,8 +148,8 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
     for method in [SamplerMethod.reverseSDEExponential, .probabilityFlowHeun] {
         let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 11)
-        let out = Ensemble.map(members: 8, threads: 2) { m -> (Double, Double) in
-            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+        let out = try Ensemble.map(members: 8, threads: 2) { m -> (Double, Double) in
+            let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return ((0..<d.count).reduce(1) { min($0, abs(d[$1])) }, locallyConsistentFraction(d, patch: patch))
         }
         let smallest = out.map(\.0).min()!, consistent = out.map(\.1).min()!
@@ -175,8 +175,8 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     for (w, expected) in [(0.0, 0.5), (1.0, phi)] {
         let guided = GuidedDenoiser(unconditional: mix, conditional: mix.restricted(toLabel: 0), weight: .constant(w))
         let sampler = ReverseSampler(schedule: .vp, denoiser: guided, method: .reverseSDEExponential, times: times, seed: 23)
-        let inClass = Ensemble.map(members: 2000, threads: 2) { m -> Double in
-            let d = sampler.run(member: m, from: sampler.initialState(member: m))
+        let inClass = try Ensemble.map(members: 2000, threads: 2) { m -> Double in
+            let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return (0..<n).reduce(0) { $0 + d[$1] } > 0 ? 1 : 0
         }
         let e = Estimate(samples: inClass), se = (expected * (1 - expected) / 2000).squareRoot()
@@ -190,12 +190,12 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-2, steps: 40, schedule: .vp)
     for method in SamplerMethod.allCases {
         let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
-        let runs = [1, 2].map { threads in
-            Ensemble.map(members: 5, threads: threads) { m in sampler.run(member: m, from: sampler.initialState(member: m)).array }
+        let runs = try [1, 2].map { threads in
+            try Ensemble.map(members: 5, threads: threads) { m in try sampler.run(member: m, from: sampler.initialState(member: m)).array }
         }
         #expect(runs[0] == runs[1])
         let other = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 5)
-        #expect(other.run(member: 0, from: other.initialState(member: 0)).array != runs[0][0])
+        #expect(try other.run(member: 0, from: other.initialState(member: 0)).array != runs[0][0])
     }
 }
 
@@ -212,10 +212,10 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     }
     transform.inverse(destroying: s, into: exact)
     for (method, order) in [(SamplerMethod.probabilityFlowHeun, 2.0), (.ddim, 1.0)] {
-        let errors = [25, 50, 100].map { n -> Double in
+        let errors = try [25, 50, 100].map { n -> Double in
             let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: TimeGrid.logUniform.times(from: t0, to: t1, steps: n, schedule: .vp), seed: 1)
             var last = 0.0
-            _ = sampler.run(member: 0, from: x0.copy(), observing: [n]) { _, _, x, _ in last = maxDifference(x, exact) }
+            _ = try sampler.run(member: 0, from: x0.copy(), observing: [n]) { _, _, x, _ in last = maxDifference(x, exact) }
             return last
         }
         let observed = [log2(errors[0] / errors[1]), log2(errors[1] / errors[2])]
