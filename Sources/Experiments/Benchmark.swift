@@ -82,13 +82,13 @@ extension Benchmark {
         // Single-thread step cost against the round trip.
         let t = FourierTransform.plan(lattice), x = RealField(lattice), s = SpectralField(lattice)
         var a = now()
-        _ = sampler(20).run(member: 0, from: RealField(lattice))
+        _ = try sampler(20).run(member: 0, from: RealField(lattice))
         let steps = max(10, Int(sampleSeconds / max((now() - a) / 20, 1e-9)))
         let timed = sampler(steps)
         var stepTimes: [Double] = [], fftTimes: [Double] = []
         for _ in 0..<samples {
             a = now()
-            _ = timed.run(member: 0, from: timed.initialState(member: 0))
+            _ = try timed.run(member: 0, from: timed.initialState(member: 0))
             stepTimes.append((now() - a) / Double(steps + 1))
             a = now()
             for _ in 0..<steps { t.forward(x, into: s); t.inverse(destroying: s, into: x) }
@@ -98,7 +98,7 @@ extension Benchmark {
         let perMember = max(10, steps / max(1, members / threads))
         let ensemble = sampler(perMember)
         a = now()
-        _ = Ensemble.map(members: members, threads: threads) { m in ensemble.run(member: m, from: ensemble.initialState(member: m)).count }
+        _ = try Ensemble.map(members: members, threads: threads) { (m: Int) throws(NonFiniteState) in try ensemble.run(member: m, from: ensemble.initialState(member: m)).count }
         let wall = now() - a
         return DiffusionRow(n: n, members: members, threads: threads, memberStepsPerSecond: Double(members * (perMember + 1)) / wall,
                             stepMicroseconds: median(stepTimes) * 1e6, roundTripMicroseconds: median(fftTimes) * 1e6)
@@ -130,7 +130,7 @@ extension Benchmark {
         let prepared = try DiffusionSpec(file: "bench", root: root, defaultName: "bench").prepare()
         Cluster.barrier()
         let before = Cluster.communicationSeconds, a = now()
-        _ = DiffusionRun.run(prepared)
+        _ = try DiffusionRun.run(prepared)
         return (now() - a, Cluster.communicationSeconds - before)
     }
 }

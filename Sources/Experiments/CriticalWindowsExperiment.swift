@@ -83,10 +83,10 @@ enum CriticalWindowsExperiment {
             if let t = window.before { estimates.append(.init(key: "t_window_before_\(name)", estimator: "Li–Chen T_before of \(name)", time: t)) }
             rows.append([name, "\(f.after)", "\(f.before)", window.after.map { String(format: "%.4f", $0) } ?? "—", window.before.map { String(format: "%.4f", $0) } ?? "—"])
             // Forward–reverse from p^{S_after} at each T̂ with the full model, against the exact posterior draw.
-            keep.append(hats.map { that in
+            keep.append(try hats.map { (that: Double) throws(NonFiniteState) in
                 let times = spec.grid.times(from: that, to: spec.tEnd, steps: spec.steps, schedule: schedule)
                 let sampler = ReverseSampler(schedule: schedule, denoiser: p.sampler.denoiser, method: spec.method, times: times, seed: spec.seed)
-                let e = CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: s.after, members: spec.members, threads: spec.threads)
+                let e = try CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: s.after, members: spec.members, threads: spec.threads)
                 for _ in 0..<spec.members { progress?.advance() }
                 return e
             })

@@ -57,7 +57,7 @@ public enum DiffusionRun {
         return (Array(Set(even + snaps + [n])).sorted(), Array(Set(snaps)).sorted())
     }
 
-    public static func run(_ prepared: PreparedDiffusion, progress: Progress? = nil) -> DiffusionResult {
+    public static func run(_ prepared: PreparedDiffusion, progress: Progress? = nil) throws(NonFiniteState) -> DiffusionResult {
         let started = Date(), spec = prepared.spec, sampler = prepared.sampler, lattice = spec.lattice  // members share its time grid
         let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
         let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner))
@@ -81,7 +81,7 @@ public enum DiffusionRun {
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
         let response = spec.softening.map { DynamicResponse(wave: prepared.critical.responseWave, relativeStep: $0.responseStep) }
-        let records = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
+        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
             w.append(r.samples.count)
             for row in r.samples { w.append(row.count); for s in row { s.encode(&w) } }
             for a in [r.snapshots, r.denoised, r.stiffness, r.x, r.d] { w.append(a) }
@@ -98,15 +98,15 @@ public enum DiffusionRun {
             let m = reader.double(), i = reader.int()
             r.fixedPoint = (m, i < 0 ? nil : i)
             return r
-        }) { member -> Record in
+        }) { (member: Int) throws(NonFiniteState) -> Record in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
             var rec = Record()
             let sampler = prepared.sampler(member: member)
             let probe = member < probed ? probes?[member % prepared.samplers.count] : nil, probeWork = JacobianProbe.Workspace(lattice)
-            let final = sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { i, level, x, d in
+            let final = try sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { (i: Int, level: NoiseLevel, x: RealField, d: RealField) throws(NonFiniteState) in
                 if let probe {
                     rec.stiffness.append(probe.stiffness(at: x, level: level, workspace: probeWork))
-                    if responseIndices.contains(i) { rec.responses.append(response!.measure(sampler: sampler, member: member, state: x, index: i)) }
+                    if responseIndices.contains(i) { rec.responses.append(try response!.measure(sampler: sampler, member: member, state: x, index: i)) }
                 }
                 if spec.trajectories {
                     rec.x.append(x.array)

@@ -29,7 +29,7 @@ extension DiffusionSpec {
         var spec = self
         var data: Dataset?, map: AffineMap?
         if let source = self.data {
-            var d = try loadData(source)
+            var d = try loadData(source, digests: &spec.dataDigests)
             if let limit = dataLimit, limit < d.count {
                 d = Dataset(images: Array(d.images.prefix(limit)), shape: d.shape, labels: d.labels.map { Array($0.prefix(limit)) })
             }
@@ -128,7 +128,9 @@ extension DiffusionSpec {
         return r
     }
 
-    func loadData(_ source: DataSource) throws -> Dataset {
+    /// The training set of a data source. File data are checked against the `digests` given
+    /// (data.file_sha256, data.labels_sha256), which then hold the digests of what was read.
+    func loadData(_ source: DataSource, digests: inout [String: String]) throws -> Dataset {
         let shape = latticeGiven ? lattice.shape : nil
         func need(_ what: String) throws -> [Int] {
             guard let shape else { throw ParameterError(file: file, message: "lattice.shape is needed for data.source = \"\(what)\"") }
@@ -145,15 +147,15 @@ extension DiffusionSpec {
         case .gaussianFields(let n, let spectrum):
             return SyntheticData.gaussianFields(count: n, lattice: try Lattice(shape: try need("gaussian-field")), spectrum: spectrum, seed: seed)
         case .file(let imagesPath, let labelsPath):
-            let images = try DiffusionSpec.readNPY(imagesPath)
+            let images = try DiffusionSpec.readNPY(imagesPath, key: "file", digests: &digests)
             guard (3...4).contains(images.shape.count), images.shape.allSatisfy({ $0 >= 1 }) else {
                 throw ParameterError(file: imagesPath, message: "images of shape \(images.shape): expected (N, H, W) or (N, H, W, C)")
             }
             let n = images.shape[0], per = images.values.count / n
             var labels: [Int]?
             if let labelsPath {
-                let l = try DiffusionSpec.readNPY(labelsPath)
-                guard l.shape == [n], l.values.allSatisfy({ $0 == $0.rounded() && $0 >= 0 }) else {
+                let l = try DiffusionSpec.readNPY(labelsPath, key: "labels", digests: &digests)
+                guard l.shape == [n], l.values.allSatisfy({ $0 == $0.rounded() && $0 >= 0 && $0 < 1e9 }) else {
                     throw ParameterError(file: labelsPath, message: "labels of shape \(l.shape): expected (\(n),) non-negative integers, one per image of \(imagesPath)")
                 }
                 labels = l.values.map { Int($0) }
@@ -163,10 +165,23 @@ extension DiffusionSpec {
         }
     }
 
-    static func readNPY(_ path: String) throws -> NPY.Decoded {
+    static func readNPY(_ path: String) throws -> NPY.Decoded { try NPY.decode(readFile(path), file: path) }
+
+    /// Reads data file data.`key`, refusing it when its SHA-256 differs from `digests[key]`
+    /// (a rerun of a results folder whose data have changed); records the digest read.
+    static func readNPY(_ path: String, key: String, digests: inout [String: String]) throws -> NPY.Decoded {
+        let data = try readFile(path), digest = SHA256.hex(data)
+        if let expected = digests[key], expected != digest {
+            throw ParameterError(file: path, message: "its SHA-256 is \(digest), but data.\(key)_sha256 = \"\(expected)\": the data changed since the run that recorded it; restore them, or remove data.\(key)_sha256 to accept the new data")
+        }
+        digests[key] = digest
+        return try NPY.decode(data, file: path)
+    }
+
+    static func readFile(_ path: String) throws -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ParameterError(file: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read the data file" : "no such data file")
         }
-        return try NPY.decode(data, file: path)
+        return data
     }
 }

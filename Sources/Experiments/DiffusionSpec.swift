@@ -104,6 +104,9 @@ public struct DiffusionSpec: Sendable {
     public var data: DataSource?
     /// Affine map of the data to [−1, 1] (file data only).
     public var normalise: Bool
+    /// SHA-256 digests of the data files ("file", "labels"): as given by data.file_sha256 and
+    /// data.labels_sha256 (checked when the files are read), then as read (echoed and recorded).
+    public var dataDigests: [String: String] = [:]
     /// Use only the first `dataLimit` images.
     public var dataLimit: Int?
     public var guidance: Guidance?
@@ -239,11 +242,14 @@ public struct DiffusionSpec: Sendable {
         }
 
         let dat = try ParameterSection(file: file, root: root, path: "data",
-                                       allowed: ["source", "file", "labels", "normalise", "limit", "count", "wavelength", "spectrum", "amplitude", "correlation_length", "exponent"])
+                                       allowed: ["source", "file", "labels", "file_sha256", "labels_sha256", "normalise", "limit", "count", "wavelength", "spectrum", "amplitude",
+                                                 "correlation_length", "exponent"])
         if model.needsData {
             let source = try dat.string("source", oneOf: ["file", "two-uniform", "random-binary", "stripes", "checkerboard", "gaussian-field"])
-            let dir = (file as NSString).deletingLastPathComponent
-            func resolve(_ p: String) -> String { p.hasPrefix("/") || dir.isEmpty ? p : (dir as NSString).appendingPathComponent(p) }
+            // Relative to the parameter file, written back absolute, so that the echoed
+            // parameters.toml of a results folder finds the data from anywhere.
+            let dir = URL(fileURLWithPath: file).deletingLastPathComponent()
+            func resolve(_ p: String) -> String { URL(fileURLWithPath: p, relativeTo: dir).standardizedFileURL.path }
             let count = { try dat.int("count", default: 16, { $0 >= 1 }, expected: "a positive number of images") }
             let wavelength = { try dat.int("wavelength", { $0 >= 2 }, expected: "an integer period ≥ 2 sites") }
             switch source {
@@ -254,6 +260,15 @@ public struct DiffusionSpec: Sendable {
             case "stripes": data = .stripes(wavelength: try wavelength())
             case "checkerboard": data = .checkerboards(wavelength: try wavelength())
             default: data = .gaussianFields(count: try count(), spectrum: try DiffusionSpec.spectrum(dat))
+            }
+            for key in ["file_sha256", "labels_sha256"] where dat.has(key) {
+                guard source == "file", key == "file_sha256" || dat.has("labels") else {
+                    throw ParameterError(file: file, message: "data.\(key) applies only to data.source = \"file\" with data.\(key.dropLast(7))")
+                }
+                dataDigests[String(key.dropLast(7))] = try dat.value(key, default: nil, expected: "64 hexadecimal digits (the file's SHA-256)") { v -> String? in
+                    guard case .string(let s) = v, s.count == 64, s.allSatisfy(\.isHexDigit) else { return nil }
+                    return s.lowercased()
+                }
             }
             normalise = try dat.value("normalise", default: source == "file", expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
             dataLimit = dat.has("limit") ? try dat.int("limit", { $0 >= 1 }, expected: "a positive number of images") : nil
@@ -475,8 +490,8 @@ public struct DiffusionSpec: Sendable {
             return a
         }
         return try tables.indices.map { i in
-            let c = try ParameterSection(file: mod.file, root: .table(["c": tables[i]]), path: "c", allowed: ["weight", "mean", "variance", "label"])
             let key = "model.components[\(i)]"
+            let c = try ParameterSection(file: mod.file, root: .table(["c": tables[i]]), path: "c", allowed: ["weight", "mean", "variance", "label"], name: key)
             func fail(_ k: String) -> ParameterError {
                 ParameterError(file: mod.file, key: "\(key).\(k)", value: c.table[k], expected: k == "mean" ? "a number, { uniform = a, checkerboard = b }, or one value per site"
                                : k == "label" ? "a non-negative integer" : "a positive number")
@@ -593,7 +608,11 @@ extension DiffusionSpec {
             var d: [String: ParameterValue] = ["normalise": .bool(normalise)]
             if let dataLimit { d["limit"] = .int(dataLimit) }
             switch data {
-            case .file(let images, let labels): d["source"] = .string("file"); d["file"] = .string(images); if let labels { d["labels"] = .string(labels) }
+            case .file(let images, let labels):
+                d["source"] = .string("file")
+                d["file"] = .string(images)
+                if let labels { d["labels"] = .string(labels) }
+                for (k, digest) in dataDigests { d[k + "_sha256"] = .string(digest) }
             case .twoUniform: d["source"] = .string("two-uniform")
             case .randomBinary(let n): d["source"] = .string("random-binary"); d["count"] = .int(n)
             case .stripes(let w): d["source"] = .string("stripes"); d["wavelength"] = .int(w)

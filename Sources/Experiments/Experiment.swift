@@ -44,6 +44,7 @@ public enum Experiment {
         var summary: [String: Any]
         var record: [String: Any]
         let bar = progress ? Progress(label: job.name) : nil
+        do {
         switch job {
         case .fieldTheory(let spec) where spec.kind == .quench:
             (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
@@ -73,6 +74,10 @@ public enum Experiment {
             (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
             report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
             record = runRecord(prepared)
+        }
+        } catch let e as NonFiniteState {
+            bar?.finish()
+            throw NonFiniteField(experiment: job.name, state: e, hint: job.nonFiniteHint)
         }
         let wall = Date().timeIntervalSince(started)
         summary["wall_seconds"] = wall
@@ -110,10 +115,12 @@ public enum Experiment {
             } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
                 var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
+                try spec.checkSize()
                 self = .diffusion(try spec.prepare())
             } else {
                 var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
+                try spec.checkSize()
                 self = .fieldTheory(spec)
             }
         }
@@ -131,6 +138,15 @@ public enum Experiment {
             case .fieldTheory(let s): s.seed
             case .diffusion(let p): p.spec.seed
             case .hierarchy(let h): h.seed
+            }
+        }
+
+        /// The likely causes of a blow-up.
+        var nonFiniteHint: String {
+            switch self {
+            case .fieldTheory(let s): NonFiniteField.hint(s)
+            case .diffusion(let p): NonFiniteField.hint(p.spec)
+            case .hierarchy: "likely cause: a numerical overflow in the hierarchy model"
             }
         }
 
@@ -172,6 +188,7 @@ public enum Experiment {
         if let d = p.data {
             var data: [String: Any] = ["images": d.count, "image_shape": d.shape]
             if let labels = d.labels { data["labels"] = Array(Set(labels)).sorted() }
+            if !spec.dataDigests.isEmpty { data["sha256"] = spec.dataDigests }
             if let m = p.dataMap { data["affine_map"] = ["scale": m.scale, "offset": m.offset, "to": "[-1, 1]", "formula": "x_model = scale * x_file + offset"] }
             r["data"] = data
         }

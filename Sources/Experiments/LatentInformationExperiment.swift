@@ -67,7 +67,7 @@ enum LatentInformationExperiment {
         })).sorted()
         progress?.start(totalSteps: spec.members)
         let bar = progress
-        let forking = Forking(sampler: p.sampler, branches: branches, continuations: info.continuations, members: spec.members, classes: mixture.count,
+        let forking = try Forking(sampler: p.sampler, branches: branches, continuations: info.continuations, members: spec.members, classes: mixture.count,
                               threads: spec.threads, classify: { x, level in
             let w = mixture.posterior((0..<x.count).map { x[$0] }, level).weights
             return w.indices.max { w[$0] < w[$1] }!

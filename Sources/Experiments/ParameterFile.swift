@@ -8,13 +8,7 @@ enum ParameterFile {
     static let kinds = ["quench", "kibble-zurek", "reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information", "hierarchy-transition"]
 
     static func load(_ path: String, overrides: [String]) throws -> ParameterValue {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "the file is not readable UTF-8 text" : "no such file"
-            throw ParameterError(file: path, message: "cannot read the parameter file: \(reason)")
-        }
+        let text = try readText(path)
         var root = try ParameterValue.parse(toml: text, file: path)
         for o in overrides {
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
@@ -24,6 +18,24 @@ enum ParameterFile {
             try root.set(key.split(separator: ".").map(String.init), to: ParameterValue.parseOverride(value))
         }
         return root
+    }
+
+    /// A parameter file's text. A folder, an unreadable file, bytes that are not UTF-8 and a NUL
+    /// byte (which the TOML parser would take as the end of the file) are each refused by name.
+    static func readText(_ path: String) throws -> String {
+        let fail = { (reason: String) in ParameterError(file: path, message: "cannot read the parameter file: \(reason)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        guard !isDirectory.boolValue else { throw fail("it is a folder, not a file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fail(access(path, R_OK) != 0 ? "permission denied" : "the file cannot be read")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else { throw fail("the file is not readable UTF-8 text") }
+        if let nul = data.firstIndex(of: 0) {
+            let line = data[..<nul].reduce(1) { $1 == 0x0a ? $0 + 1 : $0 }
+            throw fail("a NUL byte on line \(line) (byte \(nul - data.startIndex)): a parameter file is plain text")
+        }
+        return text
     }
 
     /// The run name when run.name is absent: the file name without its extension.

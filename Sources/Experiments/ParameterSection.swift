@@ -4,12 +4,16 @@
 struct ParameterSection {
     let file: String
     let path: String
+    let displayPath: String
     let table: [String: ParameterValue]
     let allowed: Set<String>
 
-    init(file: String, root: ParameterValue, path: String, allowed: Set<String>, subtables: Set<String> = []) throws {
+    /// `name` is how the section is called in messages when it is not its path in `root` (an
+    /// element of an array of tables, say).
+    init(file: String, root: ParameterValue, path: String, allowed: Set<String>, subtables: Set<String> = [], name: String? = nil) throws {
         self.file = file
         self.path = path
+        displayPath = name ?? path
         self.allowed = allowed
         var node = root
         for part in path.split(separator: ".") where !path.isEmpty {
@@ -26,7 +30,7 @@ struct ParameterSection {
         }
     }
 
-    func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
+    func key(_ k: String) -> String { displayPath.isEmpty ? k : "\(displayPath).\(k)" }
 
     func has(_ k: String) -> Bool { table[k] != nil }
 

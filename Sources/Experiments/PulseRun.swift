@@ -104,23 +104,23 @@ public enum PulseRun {
                                method: spec.method, times: times, seed: spec.seed)
             }
             let baseline = guided(.constant(pulse.base))
-            let perMember = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: [(p: Double, d: [Double])], w: inout ByteWriter) in
+            let perMember = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: [(p: Double, d: [Double])], w: inout ByteWriter) in
                 w.append(r.count)
                 for c in r { w.append(c.p); w.append(c.d) }
             }, decode: { (reader: inout ByteReader) -> [(p: Double, d: [Double])] in
                 (0..<reader.int()).map { _ in (reader.double(), reader.doubles()) }
-            }) { m -> [(p: Double, d: [Double])] in
+            }) { (m: Int) throws(NonFiniteState) -> [(p: Double, d: [Double])] in
                 let schedules = plan[m].map(\.weight), starts = plan[m].map(\.start)
                 var kept: [Int: RealField] = [:], final = (x: RealField(lattice), d: RealField(lattice))
                 let wanted = Set(starts.compactMap { $0 })
-                _ = baseline.run(member: m, from: baseline.initialState(member: m), observing: wanted.union([n])) { i, _, x, d in
+                _ = try baseline.run(member: m, from: baseline.initialState(member: m), observing: wanted.union([n])) { i, _, x, d in
                     if wanted.contains(i) { kept[i] = x.copy() }
                     if i == n { final = (x.copy(), d.copy()) }
                 } afterStep: { progress?.advance() }
-                return zip(schedules, starts).map { w, start in
+                return try zip(schedules, starts).map { (w, start) throws(NonFiniteState) in
                     var out = final
                     if let start {
-                        _ = guided(w).run(member: m, from: kept[start]!.copy(), startingAt: start, observing: [n]) { _, _, x, d in
+                        _ = try guided(w).run(member: m, from: kept[start]!.copy(), startingAt: start, observing: [n]) { _, _, x, d in
                             out = (x.copy(), d.copy())
                         } afterStep: { progress?.advance() }
                     }

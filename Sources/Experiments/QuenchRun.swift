@@ -42,13 +42,13 @@ public enum QuenchRun {
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
         progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * schedule.finalStep)
 
-        let records = Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: ([FieldObservables.Sample], [[Double]]), w: inout ByteWriter) in
+        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: ([FieldObservables.Sample], [[Double]]), w: inout ByteWriter) in
             w.append(r.0.count)
             for s in r.0 { s.encode(&w) }
             w.append(r.1)
         }, decode: { (reader: inout ByteReader) -> ([FieldObservables.Sample], [[Double]]) in
             ((0..<reader.int()).map { _ in FieldObservables.Sample(&reader) }, reader.doubleArrays())
-        }) { member -> ([FieldObservables.Sample], [[Double]]) in
+        }) { (member: Int) throws(NonFiniteState) -> ([FieldObservables.Sample], [[Double]]) in
             let start = RealField(lattice)
             GaussianNoise(seed: spec.seed).fill(start.values, count: start.count, scale: spec.initialAmplitude,
                                                 member: member, step: 0, stream: 1)
@@ -56,10 +56,15 @@ public enum QuenchRun {
             let state = FieldState(initial: start, member: member, stepper: stepper)
             let scratch = SpectralField(lattice), work = RealField(lattice)
             var samples: [FieldObservables.Sample] = [], snapshots: [[Double]] = []
+            var lastFinite = 0
             for target in schedule.steps {
                 while state.stepIndex < target {
                     stepper.step(state)
                     progress?.advance()
+                    if state.stepIndex % NonFiniteState.checkInterval == 0 || state.stepIndex == target {
+                        try state.field.checkFinite(member: member, step: state.stepIndex, lastFiniteStep: lastFinite, time: state.time(dt: spec.dt), field: "φ")
+                        lastFinite = state.stepIndex
+                    }
                 }
                 samples.append(observables.measure(spectrum: state.spectrum, mean: state.field.mean, scratch: scratch, work: work))
                 if member == 0 && schedule.snapshotSteps.contains(target) { snapshots.append(state.field.array) }

@@ -43,11 +43,17 @@ enum Scan {
             roots.append(r)
         }
 
-        let destination = URL(fileURLWithPath: out ?? "results/\(baseJob.name)")
+        let destination = URL(fileURLWithPath: out ?? "results/\(baseJob.name)").standardizedFileURL
         let fm = FileManager.default
-        if fm.fileExists(atPath: destination.path), !fm.fileExists(atPath: destination.appendingPathComponent("run.json").path) {
-            throw ParameterError(file: destination.path, message: "exists and is not a Criticality results folder (no run.json): choose another --out or remove it")
+        try ResultsFolder.checkReplaceable(destination)
+        // One lock covers the working folder and the results folder, from here to the commit.
+        if Cluster.isRoot {
+            do { try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
+                throw OutputError(path: destination.deletingLastPathComponent().path, action: "cannot create the folder", error: error)
+            }
         }
+        let lock = Cluster.isRoot ? try OutputLock(destination) : nil
+        defer { lock?.release() }
         let work = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).scan")
         let pointsDir = work.appendingPathComponent("points")
         let definition = "# Scan definition: the results of a resumed scan are reused only under this exact text.\n"
@@ -62,7 +68,7 @@ enum Scan {
                 try fm.createDirectory(at: pointsDir, withIntermediateDirectories: true)
                 try Data(definition.utf8).write(to: definitionFile, options: .atomic)
             } catch {
-                throw ParameterError(file: work.path, message: "cannot create the scan's working folder: \(error.localizedDescription)")
+                throw OutputError(path: work.path, action: "cannot create the scan's working folder", error: error)
             }
         }
 
@@ -71,6 +77,14 @@ enum Scan {
         @Sendable func name(_ t: (point: Int, replica: Int)) -> String { String(format: "p%04d-r%03d.json", t.point, t.replica) }
         var remaining = tasks.filter { (try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0)))) == nil }
         let reused = tasks.count - remaining.count
+        // scan.plot names summary keys, known once one run has reported: checked on a stored
+        // record now, or on the first computed one (so a typo stops the scan after one task).
+        @Sendable func checkPlotKeys(_ record: PointRecord) throws {
+            for key in scan.plot.joined() where record.values[key] == nil {
+                throw ParameterError(file: file, message: "scan.plot: '\(key)' is not a number the runs report (they report: \(record.values.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        if let stored = tasks.lazy.compactMap({ try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0))) }).first { try checkPlotKeys(stored) }
         if let stopAfter { remaining = Array(remaining.prefix(stopAfter)) }
         // MPI ranks take the remaining tasks in turn (each stores its own records).
         let todo = remaining.indices.filter { $0 % Cluster.size == Cluster.rank }.map { remaining[$0] }, pointRoots = roots
@@ -79,29 +93,42 @@ enum Scan {
         let workers = scan.threads == 0 ? Ensemble.defaultThreads : scan.threads
         Cluster.ensemblesSpanRanks = false
         defer { Cluster.ensemblesSpanRanks = true }
-        let failures = Ensemble.map(members: todo.count, threads: workers) { k -> String? in
-            let task = todo[k]
-            var r = pointRoots[task.point]
-            do {
-                try r.set(["run", "seed"], to: .int(baseSeed + task.replica))
-                try r.set(["run", "threads"], to: .int(1))
-                let job = try Experiment.Job(file: file, root: r, seed: nil)
-                let scratch = work.appendingPathComponent("run-\(name(task).dropLast(5))")
-                let folder = try ResultsFolder(scratch: scratch)
-                defer { try? FileManager.default.removeItem(at: scratch) }
-                let (summary, _, _) = try Experiment.execute(job, in: folder, progress: false, reproduce: "")
-                let record = PointRecord(point: points[task.point].compactMap(ParameterSection.number), replica: task.replica,
-                                         seed: baseSeed + task.replica, summary: summary)
-                try record.write(to: pointsDir.appendingPathComponent(name(task)))
-                bar?.advance()
-                return nil
-            } catch {
-                let at = zip(scan.axes, points[task.point]).map { "\($0.key) = \($1)" }.joined(separator: ", ")
-                return "scan point \(at), replica \(task.replica): \(error)"
+        /// A task's failure, with the point and replica it happened at.
+        struct TaskFailure: Error { var at: String; var error: Error }
+        do {
+            _ = try Ensemble.map(members: todo.count, threads: workers) { (k: Int) throws(TaskFailure) in
+                let task = todo[k]
+                var r = pointRoots[task.point]
+                do {
+                    try r.set(["run", "seed"], to: .int(baseSeed + task.replica))
+                    try r.set(["run", "threads"], to: .int(1))
+                    let job = try Experiment.Job(file: file, root: r, seed: nil)
+                    let scratch = work.appendingPathComponent("run-\(name(task).dropLast(5))")
+                    let folder = try ResultsFolder(scratch: scratch)
+                    defer { try? FileManager.default.removeItem(at: scratch) }
+                    let (summary, _, _) = try Experiment.execute(job, in: folder, progress: false, reproduce: "")
+                    let record = PointRecord(point: points[task.point].compactMap(ParameterSection.number), replica: task.replica,
+                                             seed: baseSeed + task.replica, summary: summary)
+                    try record.write(to: pointsDir.appendingPathComponent(name(task)))
+                    try checkPlotKeys(record)
+                    bar?.advance()
+                } catch {
+                    let at = zip(scan.axes, points[task.point]).map { "\($0.key) = \($1)" }.joined(separator: ", ")
+                    throw TaskFailure(at: "scan point \(at), replica \(task.replica)", error: error)
+                }
+            }
+        } catch {
+            bar?.finish()
+            switch error.error {
+            case var e as NonFiniteField:
+                e.experiment += " (\(error.at))"
+                throw e
+            case let e as OutputError: throw e
+            case let e as ParameterError where e.message.hasPrefix("scan.plot"): throw e
+            default: throw ParameterError(file: file, message: "\(error.at): \(error.error)")
             }
         }
         bar?.finish()
-        if let failure = failures.compactMap({ $0 }).first { throw ParameterError(file: file, message: failure) }
         Cluster.barrier()
         if stopAfter != nil { throw Interrupted() }
         guard Cluster.isRoot else { return destination }
@@ -115,7 +142,7 @@ enum Scan {
         } else {
             continuation = nil
         }
-        let folder = try ResultsFolder(destination: destination)
+        let folder = try ResultsFolder(destination: destination, lock: lock)
         let reproduce = commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)"
         try folder.complete {
             var (report, summary) = try ScanOutput.write(result, continuation: continuation, to: folder)
@@ -181,8 +208,8 @@ enum Scan {
                                     "values": values.mapValues { $0.isFinite ? $0 as Any : NSNull() },
                                     "bits": values.mapValues { String($0.bitPattern, radix: 16) }]
             let tmp = url.appendingPathExtension("tmp")
-            try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]).write(to: tmp)
-            guard rename(tmp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            try OutputError.writeFile(tmp.path, JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]))
+            guard rename(tmp.path, url.path) == 0 else { throw OutputError(path: url.path, action: "cannot store the scan record", errno: errno) }
         }
     }
 }

@@ -34,7 +34,12 @@ public struct ScanSpec: Sendable, Equatable {
             }
         }
         self.axes = axes
-        replicas = try s.int("replicas", default: 1, { $0 >= 1 }, expected: "a positive number of replicas")
+        let perReplica = axes.reduce(1) { $0 * $1.values.count }
+        guard perReplica <= ScanSpec.maximumTasks else {
+            throw ParameterError(file: file, message: "the scan has \(perReplica) points: expected at most \(ScanSpec.maximumTasks) (scan.points × scan.second.points)")
+        }
+        replicas = try s.int("replicas", default: 1, { $0 >= 1 && $0 <= ScanSpec.maximumTasks / perReplica },
+                             expected: "a positive number of replicas, at most \(ScanSpec.maximumTasks / perReplica) (\(ScanSpec.maximumTasks) tasks in all)")
         threads = try s.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
         plot = try s.value("plot", default: [], expected: "an array of summary keys, or of arrays of keys (one panel each)") { v -> [[String]]? in
             guard case .array(let a) = v else { return nil }
@@ -76,7 +81,7 @@ public struct ScanSpec: Sendable, Equatable {
         let grid = try s.string("grid", default: "linear", oneOf: ["linear", "log"])
         let from = try s.double("from", { grid == "linear" || $0 > 0 }, expected: grid == "log" ? "a positive number (log grid)" : "a finite number")
         let to = try s.double("to", { $0 != from && (grid == "linear" || $0 > 0) }, expected: "a number other than \(s.key("from")) = \(from)\(grid == "log" ? ", positive (log grid)" : "")")
-        let n = try s.int("points", { $0 >= 2 }, expected: "an integer ≥ 2")
+        let n = try s.int("points", { $0 >= 2 && $0 <= ScanSpec.maximumTasks }, expected: "an integer in 2…\(ScanSpec.maximumTasks)")
         let values = (0..<n).map { i -> ParameterValue in
             let f = Double(i) / Double(n - 1)
             return .double(grid == "log" ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from))
@@ -93,6 +98,9 @@ public struct ScanSpec: Sendable, Equatable {
         }
         return node
     }
+
+    /// Points × replicas a scan may have: each task is a run and a stored record.
+    static let maximumTasks = 1_000_000
 
     /// Every point's values, one per axis; the second axis runs fastest.
     public var points: [[ParameterValue]] {

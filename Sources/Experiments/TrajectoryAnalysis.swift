@@ -18,6 +18,12 @@ public enum TrajectoryAnalysis {
         let (nt, batch, shape) = (x.shape[0], x.shape[1], Array(x.shape.dropFirst(2)))
         guard t.shape == [nt] else { throw ParameterError(file: timesFile, message: "shape \(t.shape): expected (\(nt),), one time per slice of \(trajectory)") }
         let times = t.values
+        if let schedule, let bad = times.first(where: { !schedule.domain.contains($0) || !schedule.level(at: $0).logSignalToNoise.isFinite }) {
+            throw ParameterError(file: timesFile, message: "t = \(bad) is outside the range of schedule \(schedule.name) (log λ_t is not finite there): expected times in (0, \(schedule.domain.upperBound))")
+        }
+        for (path, array) in [(trajectory, x), (timesFile, t)] where array.isInteger {
+            FileHandle.standardError.write(Data("note: \(path) holds integers (\(array.dtype)); they are read as float64\n".utf8))
+        }
         guard times.allSatisfy({ $0 > 0 && $0.isFinite }),
               zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }) || zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw ParameterError(file: timesFile, message: "times must be positive, finite and strictly monotone")

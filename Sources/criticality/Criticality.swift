@@ -14,9 +14,21 @@ struct Criticality: ParsableCommand {
         subcommands: [Run.self, Analyze.self, Info.self, Bench.self])
 }
 
-/// Bad input: one line on stderr, exit code 2. Under MPI the line names the rank, and the
-/// whole job ends at once (MPI_Abort) rather than leaving the other ranks waiting.
-func fail(_ error: Error, code: Int32 = 2) -> ExitCode {
+/// An error as one line on stderr and its exit code: 2 for bad input (the parameter file, the
+/// command line, an output folder that is not ours or is held by another run), 3 for a run
+/// halted by a non-finite field, 1 for anything else (a file system refusing a write, say).
+/// Under MPI the line names the rank, and the whole job ends at once (MPI_Abort) rather than
+/// leaving the other ranks waiting.
+func fail(_ error: Error, file: String? = nil) -> ExitCode {
+    switch error {
+    case let e as ParameterError: return fail(e, code: 2)
+    case let e as Lattice.Error: return fail(ParameterError(file: file ?? "lattice", message: "lattice: \(e)"), code: 2)
+    case let e as NonFiniteField: return fail(e, code: 3)
+    default: return fail(error, code: 1)
+    }
+}
+
+func fail(_ error: Error, code: Int32) -> ExitCode {
     let rank = Cluster.size > 1 ? "rank \(Cluster.rank) of \(Cluster.size): " : ""
     FileHandle.standardError.write(Data("criticality: error: \(rank)\(error)\n".utf8))
     if Cluster.size > 1 { Cluster.abort(code: code) }
@@ -32,8 +44,8 @@ struct Run: ParsableCommand {
     @Option(help: "Results folder (default: results/<run.name>).")
     var out: String?
 
-    @Option(help: "Random seed, overriding run.seed.")
-    var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Random seed, overriding run.seed (a non-negative integer).")
+    var seed: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter, e.g. --set lattice.shape=[64,64] (TOML value).", valueName: "key=value"))
     var overrides: [String] = []
@@ -52,15 +64,15 @@ struct Run: ParsableCommand {
         Cluster.start()
         defer { Cluster.stop() }
         do {
+            let seed = try self.seed.map { s in
+                guard let v = Int(s), v >= 0 else { throw ParameterError(file: "--seed", message: "\(s): expected an integer in 0…\(Int.max)") }
+                return UInt64(v)
+            }
             let folder = try Experiment.run(file: file, out: out, seed: seed, overrides: overrides, progress: !quiet,
                                             commandLine: words.joined(separator: " "), stopAfter: stopAfter)
             if Cluster.isRoot { print("results: \(folder.path)/index.html") }
-        } catch let e as ParameterError {
-            throw fail(e)
-        } catch let e as Lattice.Error {
-            throw fail(ParameterError(file: file, message: "lattice: \(e)"))
         } catch {
-            throw fail(error, code: 1)
+            throw fail(error, file: file)
         }
     }
 }
@@ -106,8 +118,8 @@ struct Analyze: ParsableCommand {
             let folder = try TrajectoryAnalysis.run(trajectory: trajectory, times: times, denoised: denoised, schedule: schedule.map { schedules[$0]! },
                                                     name: name, out: out, threads: threads, commandLine: words.joined(separator: " "))
             print("results: \(folder.path)/index.html")
-        } catch let e as ParameterError {
-            throw fail(e)
+        } catch {
+            throw fail(error, file: trajectory)
         }
     }
 }
@@ -164,8 +176,8 @@ struct Bench: ParsableCommand {
         print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
         for n in sizes {
-            guard n >= 2 else { throw fail(ParameterError(file: "--sizes", message: "size \(n): expected an integer ≥ 2")) }
-            guard fftThreads >= 1 else { throw fail(ParameterError(file: "--fft-threads", message: "\(fftThreads): expected a positive integer")) }
+            guard n >= 2 else { throw fail(ParameterError(file: "--sizes", message: "size \(n): expected an integer ≥ 2"), code: 2) }
+            guard fftThreads >= 1 else { throw fail(ParameterError(file: "--fft-threads", message: "\(fftThreads): expected a positive integer"), code: 2) }
             let r = try Benchmark.measure(n: n, samples: samples, planner: planner, fftThreads: fftThreads)
             print(String(format: "%6d %9.1f %9.1f %15.1f %17.2f %13.2f", r.n, r.stepsPerSecond, r.stepMicroseconds, r.roundTripMicroseconds, r.ratio, r.noiseNanoseconds))
         }

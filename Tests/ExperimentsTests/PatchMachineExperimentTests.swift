@@ -29,10 +29,10 @@ func digits() throws -> Dataset {
     let times = TimeGrid.logUniform.times(from: 12, to: 1e-6, steps: 400, schedule: .vp)
     let finals = [1e-3, 1e-4, 1e-5, 1e-6], at = finals.map { t in times.indices.min { abs(log(times[$0] / t)) < abs(log(times[$1] / t)) }! }
     struct Outcome: Sendable { var fractions: [Double]; var distance: Double }
-    let outcomes = Ensemble.map(members: 8, threads: 2) { seed -> Outcome in
+    let outcomes = try Ensemble.map(members: 8, threads: 2) { seed -> Outcome in
         let sampler = ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: UInt64(100 + seed))
         var fractions: [Double] = []
-        let d = sampler.run(member: 0, from: sampler.initialState(member: 0), observing: Set(at)) { _, _, _, d in
+        let d = try sampler.run(member: 0, from: sampler.initialState(member: 0), observing: Set(at)) { _, _, _, d in
             fractions.append(check.passFraction(d.array))
         }
         let x = d.array

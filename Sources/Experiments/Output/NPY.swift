@@ -1,4 +1,5 @@
 import Foundation
+import Lattice
 
 /// NumPy `.npy` (format 1.0): little-endian float64, C order. `numpy.load` reads it directly.
 public enum NPY {
@@ -28,6 +29,11 @@ extension NPY {
     public struct Decoded: Sendable, Equatable {
         public var shape: [Int]
         public var values: [Double]
+        /// The file's element type, e.g. "<f8" or "<i8".
+        public var dtype: String = "<f8"
+
+        /// Whether the file held integers (converted exactly to Double when below 2⁵³).
+        public var isInteger: Bool { !dtype.hasPrefix("<f") }
     }
 
     /// The element types `decode` reads: little-endian floats and integers, and bytes.
@@ -58,8 +64,10 @@ extension NPY {
         let dims = s[s.index(after: s.startIndex)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let shape = dims.compactMap { Int($0) }
         guard shape.count == dims.count, shape.allSatisfy({ $0 >= 0 }) else { throw fail("shape \(s[...close])") }
-        let count = shape.reduce(1, *), offset = start + headerLength
-        guard bytes.count - offset == count * width else {
+        let offset = start + headerLength
+        guard let total = Lattice.checkedProduct(shape + [width]) else { throw fail("the header's shape \(shape) is larger than any file") }
+        let count = total / width
+        guard bytes.count - offset == total else {
             throw fail("the header promises \(count) × \(width) bytes of data, the file has \(bytes.count - offset)")
         }
         let values: [Double] = bytes.withUnsafeBytes { raw in
@@ -77,6 +85,6 @@ extension NPY {
                 }
             }
         }
-        return Decoded(shape: shape, values: values)
+        return Decoded(shape: shape, values: values, dtype: descr)
     }
 }

@@ -33,12 +33,13 @@ public enum PNGImage {
     }
 
     /// A 2-D field (rows × columns, row-major) drawn symmetric about 0, each site `scale` pixels.
+    /// Non-finite sites (which a finished run never holds) are drawn white.
     public static func field(_ values: [Double], rows: Int, columns: Int, scale: Int) -> Data {
-        let limit = max(values.map(abs).max() ?? 1, 1e-300)
+        let limit = max(values.lazy.filter(\.isFinite).map(abs).max() ?? 1, 1e-300)
         var indices = [UInt8](repeating: 0, count: rows * columns * scale * scale)
         let w = columns * scale
         for i in 0..<rows { for j in 0..<columns {
-            let c = UInt8((127.5 + 127.5 * values[i * columns + j] / limit).rounded())
+            let v = values[i * columns + j], c = v.isFinite ? UInt8((127.5 + 127.5 * v / limit).rounded()) : 128
             for a in 0..<scale { for b in 0..<scale { indices[(i * scale + a) * w + j * scale + b] = c } }
         } }
         return encode(width: w, height: rows * scale, indices: indices, palette: (0..<256).map { diverging((Double($0) - 127.5) / 127.5) })
