@@ -48,6 +48,9 @@ extension DiffusionSpec {
             data = d
         }
         let times = grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
+        guard times.allSatisfy(\.isFinite), zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {
+            throw ParameterError(file: file, message: "sampler: the \(grid.name) grid of \(steps) steps from t_start = \(tStart) to t_end = \(tEnd) has repeated or non-finite times in floating point: use fewer steps or a larger t_end")
+        }
         let labels: [Int?] = modelLabels.isEmpty ? [nil] : modelLabels
         let samplers = try labels.map { label in
             ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)

@@ -342,7 +342,7 @@ public struct DiffusionSpec: Sendable {
         method = SamplerMethod(rawValue: try smp.string("method", default: SamplerMethod.reverseSDEExponential.rawValue, oneOf: SamplerMethod.allCases.map(\.rawValue)))!
         let (t0, t1) = DiffusionSpec.defaultRange(schedule), domain = schedule.domain
         let start = try smp.double("t_start", default: t0, { domain.contains($0) }, expected: "a time in (0, \(domain.upperBound)] for schedule \"\(schedule.name)\"")
-        let end = try smp.double("t_end", default: t1, { $0 > 0 && $0 < start }, expected: "a positive time below sampler.t_start = \(start)")
+        let end = try smp.double("t_end", default: t1, { domain.contains($0) && $0 < start }, expected: "a positive time below sampler.t_start = \(start), at least \(domain.lowerBound)")
         (tStart, tEnd) = (start, end)
         steps = try smp.int("steps", default: 400, { $0 >= 1 }, expected: "a positive number of steps")
         switch try smp.string("grid", default: "log", oneOf: ["log", "uniform", "edm"]) {

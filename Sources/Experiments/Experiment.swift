@@ -35,6 +35,30 @@ public enum Experiment {
         return destination
     }
 
+    /// Validates a parameter file as `run` would (every key, every scan point, the data files
+    /// and the memory estimate) without running it or writing anything; returns what would run.
+    public static func check(file: String, seed: UInt64? = nil, overrides: [String] = []) throws -> String {
+        let root = try ParameterFile.load(file, overrides: overrides)
+        guard root.hasTable("scan") else {
+            let job = try Job(file: file, root: root, seed: seed)
+            return "\(file): valid; \(job.summary)"
+        }
+        let scan = try ScanSpec(file: file, root: root)
+        guard case .table(var table) = root else { throw ParameterError(file: file, message: "not a table") }
+        table["scan"] = nil
+        let base = ParameterValue.table(table)
+        let job = try Job(file: file, root: base, seed: seed)
+        for p in scan.points {
+            var r = base
+            for (axis, v) in zip(scan.axes, p) { try r.set(axis.key.split(separator: ".").map(String.init), to: v) }
+            do { _ = try Job(file: file, root: r, seed: nil) } catch let e as ParameterError {
+                let at = zip(scan.axes, p).map { "\($0.key) = \($1)" }.joined(separator: ", ")
+                throw ParameterError(file: file, message: "scan point \(at): \(e.message)")
+            }
+        }
+        return "\(file): valid; a scan of \(scan.axes.map(\.key).joined(separator: " × ")) over \(scan.points.count) points × \(scan.replicas) replicas of \(job.summary)"
+    }
+
     /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
     static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
         -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
@@ -99,7 +123,35 @@ public enum Experiment {
         if let r = ProcessInfo.processInfo.environment["CRITICALITY_FAIL_RANK"].flatMap(Int.init), r == Cluster.rank { throw InjectedFailure() }
     }
 
-    /// What a parameter file asks for.
+    /// What a parameter file asks for, read and validated (keys, values, sizes), before any data
+    /// file is read or model built.
+    enum Specification {
+        case fieldTheory(ExperimentSpec)
+        case diffusion(DiffusionSpec)
+        case hierarchy(HierarchySpec)
+
+        init(file: String, root: ParameterValue, seed: UInt64?) throws {
+            let kind = try ParameterFile.kind(root, file: file)
+            if kind == "hierarchy-transition" {
+                var spec = try HierarchySpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .hierarchy(spec)
+            } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
+                var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .diffusion(spec)
+            } else {
+                var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .fieldTheory(spec)
+            }
+        }
+    }
+
+    /// What a parameter file asks for, ready to run.
     enum Job {
         case fieldTheory(ExperimentSpec)
         case diffusion(PreparedDiffusion)
@@ -107,21 +159,10 @@ public enum Experiment {
 
         /// Reads, validates and prepares the experiment of a parameter tree.
         init(file: String, root: ParameterValue, seed: UInt64?) throws {
-            let kind = try ParameterFile.kind(root, file: file)
-            if kind == "hierarchy-transition" {
-                var spec = try HierarchySpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
-                if let seed { spec.seed = seed }
-                self = .hierarchy(spec)
-            } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
-                var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
-                if let seed { spec.seed = seed }
-                try spec.checkSize()
-                self = .diffusion(try spec.prepare())
-            } else {
-                var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
-                if let seed { spec.seed = seed }
-                try spec.checkSize()
-                self = .fieldTheory(spec)
+            switch try Specification(file: file, root: root, seed: seed) {
+            case .fieldTheory(let spec): self = .fieldTheory(spec)
+            case .diffusion(let spec): self = .diffusion(try spec.prepare())
+            case .hierarchy(let spec): self = .hierarchy(spec)
             }
         }
 
@@ -138,6 +179,15 @@ public enum Experiment {
             case .fieldTheory(let s): s.seed
             case .diffusion(let p): p.spec.seed
             case .hierarchy(let h): h.seed
+            }
+        }
+
+        /// One line: the kind, the name and the size of the run.
+        var summary: String {
+            switch self {
+            case .fieldTheory(let s): "\(s.kind.rawValue) \"\(s.name)\" of \(s.members) members on \(s.lattice)"
+            case .diffusion(let p): "\(p.spec.kind) \"\(p.spec.name)\" of \(p.spec.members) members on \(p.spec.lattice), \(p.spec.model.name) model, \(p.spec.steps) steps"
+            case .hierarchy(let h): "hierarchy-transition \"\(h.name)\""
             }
         }
 

@@ -41,7 +41,7 @@ public struct HierarchySpec: Sendable, Equatable {
         let (v, s) = (vocabulary, branching)
         let tuples = pow(Double(v), Double(s))
         guard tuples <= Double(1 << 22) else { throw ParameterError(file: file, message: "hierarchy.vocabulary^branching = \(v)^\(s) exceeds 2²² tuples") }
-        synonyms = try h.int("synonyms", default: 4, { $0 >= 1 && Double(v * $0) <= tuples }, expected: "an integer m in 1…v^(s−1) = \(Int(tuples) / v) (rules are distinct s-tuples)")
+        synonyms = try h.int("synonyms", default: 4, { $0 >= 1 && Double(v) * Double($0) <= tuples }, expected: "an integer m in 1…v^(s−1) = \(Int(tuples) / v) (rules are distinct s-tuples)")
         depths = try h.ints("depths", count: 1...12, { $0 >= 1 && pow(Double(s), Double($0)) <= 65536 }, expected: "an array of depths L ≥ 1 with s^L ≤ 65536 leaves")
         let n = try ParameterSection(file: file, root: root, path: "noise", allowed: ["type", "schedule", "from", "to", "points"])
         noise = Noise(rawValue: try n.string("type", default: "gaussian", oneOf: ["gaussian", "epsilon", "mask"]))!

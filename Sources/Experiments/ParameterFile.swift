@@ -20,8 +20,8 @@ enum ParameterFile {
         return root
     }
 
-    /// A parameter file's text. A folder, an unreadable file, bytes that are not UTF-8 and a NUL
-    /// byte (which the TOML parser would take as the end of the file) are each refused by name.
+    /// A parameter file's text. A folder, an unreadable file and bytes that are not UTF-8 are
+    /// each refused by name (control characters by ``ParameterValue/parse(toml:file:)``).
     static func readText(_ path: String) throws -> String {
         let fail = { (reason: String) in ParameterError(file: path, message: "cannot read the parameter file: \(reason)") }
         var isDirectory: ObjCBool = false
@@ -31,10 +31,6 @@ enum ParameterFile {
             throw fail(access(path, R_OK) != 0 ? "permission denied" : "the file cannot be read")
         }
         guard let text = String(validating: data, as: UTF8.self) else { throw fail("the file is not readable UTF-8 text") }
-        if let nul = data.firstIndex(of: 0) {
-            let line = data[..<nul].reduce(1) { $1 == 0x0a ? $0 + 1 : $0 }
-            throw fail("a NUL byte on line \(line) (byte \(nul - data.startIndex)): a parameter file is plain text")
-        }
         return text
     }
 

@@ -78,3 +78,13 @@ extension DiffusionSpec {
         try size.check(file: file)
     }
 }
+
+extension HierarchySpec {
+    /// The samples' per-level records, checked (``RunSize``).
+    func checkSize() throws {
+        var size = RunSize()
+        let levels = Double(depths.reduce(0) { $0 + $1 + 1 })
+        size.terms.append(("run.samples × noise.points × hierarchy.depths", 8 * 4 * Double(samples) * Double(points) * levels))
+        try size.check(file: file)
+    }
+}

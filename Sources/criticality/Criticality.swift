@@ -53,6 +53,9 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Flag(help: "Only validate the parameter file (keys, scan points, data files, memory) and say what would run; write nothing.")
+    var check = false
+
     @Option(help: .hidden)
     var stopAfter: Int?
 
@@ -67,6 +70,10 @@ struct Run: ParsableCommand {
             let seed = try self.seed.map { s in
                 guard let v = Int(s), v >= 0 else { throw ParameterError(file: "--seed", message: "\(s): expected an integer in 0…\(Int.max)") }
                 return UInt64(v)
+            }
+            if check {
+                print(try Experiment.check(file: file, seed: seed, overrides: overrides))
+                return
             }
             let folder = try Experiment.run(file: file, out: out, seed: seed, overrides: overrides, progress: !quiet,
                                             commandLine: words.joined(separator: " "), stopAfter: stopAfter)
