@@ -43,19 +43,7 @@ public enum Experiment {
             let job = try Job(file: file, root: root, seed: seed)
             return "\(file): valid; \(job.summary)"
         }
-        let scan = try ScanSpec(file: file, root: root)
-        guard case .table(var table) = root else { throw ParameterError(file: file, message: "not a table") }
-        table["scan"] = nil
-        let base = ParameterValue.table(table)
-        let job = try Job(file: file, root: base, seed: seed)
-        for p in scan.points {
-            var r = base
-            for (axis, v) in zip(scan.axes, p) { try r.set(axis.key.split(separator: ".").map(String.init), to: v) }
-            do { _ = try Job(file: file, root: r, seed: nil) } catch let e as ParameterError {
-                let at = zip(scan.axes, p).map { "\($0.key) = \($1)" }.joined(separator: ", ")
-                throw ParameterError(file: file, message: "scan point \(at): \(e.message)")
-            }
-        }
+        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: seed)
         return "\(file): valid; a scan of \(scan.axes.map(\.key).joined(separator: " × ")) over \(scan.points.count) points × \(scan.replicas) replicas of \(job.summary)"
     }
 

@@ -19,33 +19,35 @@ enum Scan {
         var description: String { "the scan stopped after the requested number of tasks (--stop-after); run it again to resume" }
     }
 
-    /// `stopAfter` (tests): store that many new tasks, then throw ``Interrupted``.
-    static func run(file: String, root: ParameterValue, out: String?, seed: UInt64?, progress: Bool, commandLine: String?,
-                    stopAfter: Int? = nil) throws -> URL {
-        let started = Date()
+    /// The scan of a parameter tree, the job without `[scan]`, and every point's parameter tree,
+    /// each point validated (and its model prepared) before anything runs or is written.
+    static func validated(file: String, root: ParameterValue, seed: UInt64?) throws -> (ScanSpec, Experiment.Job, [ParameterValue]) {
         let scan = try ScanSpec(file: file, root: root)
         guard case .table(var table) = root else { throw ParameterError(file: file, message: "not a table") }
         table["scan"] = nil
         let base = ParameterValue.table(table)
         let baseJob = try Experiment.Job(file: file, root: base, seed: seed)
-        let baseSeed = Int(baseJob.seed)
-
-        // Every point is validated before anything runs or is written.
-        let points = scan.points
-        var roots: [ParameterValue] = []
-        for p in points {
+        let roots = try scan.points.map { p in
             var r = base
             for (axis, v) in zip(scan.axes, p) { try r.set(axis.key.split(separator: ".").map(String.init), to: v) }
             do { _ = try Experiment.Job(file: file, root: r, seed: nil) } catch let e as ParameterError {
                 let at = zip(scan.axes, p).map { "\($0.key) = \($1)" }.joined(separator: ", ")
                 throw ParameterError(file: file, message: "scan point \(at): \(e.message)")
             }
-            roots.append(r)
+            return r
         }
+        return (scan, baseJob, roots)
+    }
+
+    /// `stopAfter` (tests): store that many new tasks, then throw ``Interrupted``.
+    static func run(file: String, root: ParameterValue, out: String?, seed: UInt64?, progress: Bool, commandLine: String?,
+                    stopAfter: Int? = nil) throws -> URL {
+        let started = Date()
+        let (scan, baseJob, roots) = try validated(file: file, root: root, seed: seed)
+        let baseSeed = Int(baseJob.seed), points = scan.points
 
         let destination = URL(fileURLWithPath: out ?? "results/\(baseJob.name)").standardizedFileURL
         let fm = FileManager.default
-        try ResultsFolder.checkReplaceable(destination)
         // One lock covers the working folder and the results folder, from here to the commit.
         if Cluster.isRoot {
             do { try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
@@ -54,6 +56,7 @@ enum Scan {
         }
         let lock = Cluster.isRoot ? try OutputLock(destination) : nil
         defer { lock?.release() }
+        try ResultsFolder.checkReplaceable(destination)
         let work = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).scan")
         let pointsDir = work.appendingPathComponent("points")
         let definition = "# Scan definition: the results of a resumed scan are reused only under this exact text.\n"
@@ -93,12 +96,13 @@ enum Scan {
         let workers = scan.threads == 0 ? Ensemble.defaultThreads : scan.threads
         Cluster.ensemblesSpanRanks = false
         defer { Cluster.ensemblesSpanRanks = true }
-        /// A task's failure, with the point and replica it happened at.
-        struct TaskFailure: Error { var at: String; var error: Error }
+        /// A task's failure, with the point and replica it happened at (nil: not the point's fault).
+        struct TaskFailure: Error { var at: String?; var error: Error }
         do {
             _ = try Ensemble.map(members: todo.count, threads: workers) { (k: Int) throws(TaskFailure) in
                 let task = todo[k]
                 var r = pointRoots[task.point]
+                let record: PointRecord
                 do {
                     try r.set(["run", "seed"], to: .int(baseSeed + task.replica))
                     try r.set(["run", "threads"], to: .int(1))
@@ -107,25 +111,25 @@ enum Scan {
                     let folder = try ResultsFolder(scratch: scratch)
                     defer { try? FileManager.default.removeItem(at: scratch) }
                     let (summary, _, _) = try Experiment.execute(job, in: folder, progress: false, reproduce: "")
-                    let record = PointRecord(point: points[task.point].compactMap(ParameterSection.number), replica: task.replica,
-                                             seed: baseSeed + task.replica, summary: summary)
+                    record = PointRecord(point: points[task.point].compactMap(ParameterSection.number), replica: task.replica,
+                                         seed: baseSeed + task.replica, summary: summary)
                     try record.write(to: pointsDir.appendingPathComponent(name(task)))
-                    try checkPlotKeys(record)
-                    bar?.advance()
                 } catch {
                     let at = zip(scan.axes, points[task.point]).map { "\($0.key) = \($1)" }.joined(separator: ", ")
                     throw TaskFailure(at: "scan point \(at), replica \(task.replica)", error: error)
                 }
+                do { try checkPlotKeys(record) } catch { throw TaskFailure(at: nil, error: error) }
+                bar?.advance()
             }
         } catch {
             bar?.finish()
+            guard let at = error.at else { throw error.error }
             switch error.error {
             case var e as NonFiniteField:
-                e.experiment += " (\(error.at))"
+                e.experiment += " (\(at))"
                 throw e
             case let e as OutputError: throw e
-            case let e as ParameterError where e.message.hasPrefix("scan.plot"): throw e
-            default: throw ParameterError(file: file, message: "\(error.at): \(error.error)")
+            default: throw ParameterError(file: file, message: "\(at): \(error.error)")
             }
         }
         bar?.finish()

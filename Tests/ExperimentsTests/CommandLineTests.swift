@@ -28,8 +28,9 @@ func temporaryDirectory() -> URL {
 /// The `criticality` executable built beside this test bundle (`make test` builds it first).
 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("criticality")
 
-/// Runs the real executable; returns its exit code and standard error.
-func runCLI(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
+/// Runs the real executable, with extra environment variables and in another working folder if
+/// given; returns its exit code and standard error.
+func runCLI(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> (code: Int32, stderr: String) {
     guard FileManager.default.isExecutableFile(atPath: executable.path) else {
         Issue.record("no executable at \(executable.path): run `swift build` before `swift test` (make test does)")
         return (-1, "")
@@ -37,6 +38,8 @@ func runCLI(_ arguments: [String]) throws -> (code: Int32, stderr: String) {
     let p = Process(), err = Pipe()
     p.executableURL = executable
     p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if let directory { p.currentDirectoryURL = directory }
     p.standardError = err
     p.standardOutput = FileHandle.nullDevice
     try p.run()

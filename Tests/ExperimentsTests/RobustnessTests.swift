@@ -5,22 +5,6 @@ import Testing
 // Nothing lost, nothing silent (docs/robustness.md): every case runs the real executable and
 // checks the message, the exit code, and that no file was deleted or half-written.
 
-/// Runs the executable with extra environment and working folder; returns the exit code, the
-/// standard error, and the process (for its pid).
-func runCommand(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> (code: Int32, stderr: String) {
-    let p = Process(), err = Pipe()
-    p.executableURL = executable
-    p.arguments = arguments
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    if let directory { p.currentDirectoryURL = directory }
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
-}
-
 /// Starts the executable and returns once its standard error contains `marker`.
 func startCLI(_ arguments: [String], environment: [String: String] = [:], until marker: String) throws -> (Process, Pipe) {
     let p = Process(), err = Pipe()
@@ -80,15 +64,15 @@ func parameterFile(_ text: String, in dir: URL, name: String = "p.toml") throws 
     try "{}".write(to: p.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
     try "x".write(to: p.appendingPathComponent("thesis.tex"), atomically: true, encoding: .utf8)
     let before = treeDigest(dir)
-    let r = try runCommand(["run", file.path, "--out", p.path, "--quiet"])
+    let r = try runCLI(["run", file.path, "--out", p.path, "--quiet"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("p: has a run.json without the list of files its run wrote"), "\(r.stderr)")
     #expect(treeDigest(dir) == before)
     // A real results folder into which the user put a file is refused too.
     let out = dir.appendingPathComponent("out")
-    #expect(try runCommand(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
     try "mine".write(to: out.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
     let withNotes = treeDigest(dir)
-    let again = try runCommand(["run", file.path, "--out", out.path, "--quiet"])
+    let again = try runCLI(["run", file.path, "--out", out.path, "--quiet"])
     #expect(again.code == 2 && oneLine(again.stderr) && again.stderr.contains("holds files that no run wrote (notes.txt)"), "\(again.stderr)")
     #expect(treeDigest(dir) == withNotes)
 }
@@ -97,10 +81,10 @@ func parameterFile(_ text: String, in dir: URL, name: String = "p.toml") throws 
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try parameterFile(validParameters, in: dir), out = dir.appendingPathComponent("out")
-    #expect(try runCommand(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
     let before = treeDigest(dir)
     for target in [".", "..", out.path] {
-        let r = try runCommand(["run", file.path, "--out", target, "--quiet"], in: out)
+        let r = try runCLI(["run", file.path, "--out", target, "--quiet"], in: out)
         #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("is the current folder or contains it"), "\(target): \(r.stderr)")
     }
     #expect(treeDigest(dir) == before)
@@ -111,7 +95,7 @@ func aKilledReplacementLeavesTheCompleteOldOrTheCompleteNewFolder(point: String)
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try parameterFile(validParameters, in: dir), out = dir.appendingPathComponent("out")
-    #expect(try runCommand(["run", file.path, "--out", out.path, "--quiet", "--seed", "1"]).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "1"]).code == 0)
     let old = treeDigest(out)
     let (p, _) = try startCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "2"], environment: ["CRITICALITY_PAUSE_AT": point], until: "paused at \(point)")
     kill(p.processIdentifier, SIGKILL)
@@ -120,7 +104,7 @@ func aKilledReplacementLeavesTheCompleteOldOrTheCompleteNewFolder(point: String)
     if point == "before-swap" { #expect(treeDigest(out) == old) } else { #expect(runSeed(out) == 2) }
     // The next run into the same place removes what the killed one left and takes the lock.
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix(".out.partial-") })
-    let next = try runCommand(["run", file.path, "--out", out.path, "--quiet", "--seed", "3"])
+    let next = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--seed", "3"])
     #expect(next.code == 0, "\(next.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["out", "p.toml"])
     #expect(isCompleteResultsFolder(out) && runSeed(out) == 3)
@@ -135,7 +119,7 @@ func aKilledReplacementLeavesTheCompleteOldOrTheCompleteNewFolder(point: String)
     kill(p.processIdentifier, SIGKILL)
     p.waitUntilExit()
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix(".out.partial-") })
-    #expect(try runCommand(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet"]).code == 0)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["long.toml", "out", "p.toml"])
 }
 
@@ -149,7 +133,7 @@ func aKilledReplacementLeavesTheCompleteOldOrTheCompleteNewFolder(point: String)
     defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
     let before = treeDigest(dir)
     for second in [long, scan] {
-        let r = try runCommand(["run", second.path, "--out", out.path, "--quiet"])
+        let r = try runCLI(["run", second.path, "--out", out.path, "--quiet"])
         #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("out: is being written by another run (pid \(p.processIdentifier) "), "\(r.stderr)")
     }
     #expect(treeDigest(dir) == before)
@@ -234,7 +218,7 @@ func aBlowUpHaltsWithOneLineAndExitCodeThree(_ b: BlowUp) throws {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try parameterFile(b.text, in: dir)
-    let r = try runCommand(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"] + b.overrides.flatMap { ["--set", $0] })
+    let r = try runCLI(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"] + b.overrides.flatMap { ["--set", $0] })
     #expect(r.code == 3, "\(r.stderr)")
     #expect(oneLine(r.stderr), "\(r.stderr)")
     for e in b.expected { #expect(r.stderr.contains(e), "\(r.stderr)") }
@@ -247,7 +231,7 @@ func aBlowUpHaltsWithOneLineAndExitCodeThree(_ b: BlowUp) throws {
     let x = dir.appendingPathComponent("x.npy"), t = dir.appendingPathComponent("t.npy")
     try NPY.encode((0..<(3 * 2 * 16)).map { sin(Double($0)) }, shape: [3, 2, 4, 4]).write(to: x)
     try NPY.encode([1.5, 0.5, 0.1], shape: [3]).write(to: t)
-    let r = try runCommand(["analyze", x.path, "--times", t.path, "--schedule", "cosine", "--out", dir.appendingPathComponent("out").path])
+    let r = try runCLI(["analyze", x.path, "--times", t.path, "--schedule", "cosine", "--out", dir.appendingPathComponent("out").path])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("t.npy: t = 1.5 is outside the range of schedule cosine"), "\(r.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["t.npy", "x.npy"])
     // Integer times are read, with a note rather than silently.
@@ -255,7 +239,7 @@ func aBlowUpHaltsWithOneLineAndExitCodeThree(_ b: BlowUp) throws {
     ints.replaceSubrange(ints.range(of: Data("<f8".utf8))!, with: Data("<i8".utf8))
     ints += [Int64(3), 2, 1].withUnsafeBytes { Data($0) }
     try ints.write(to: t)
-    let n = try runCommand(["analyze", x.path, "--times", t.path, "--out", dir.appendingPathComponent("out").path])
+    let n = try runCLI(["analyze", x.path, "--times", t.path, "--out", dir.appendingPathComponent("out").path])
     #expect(n.code == 0, "\(n.stderr)")
     #expect(n.stderr.contains("note: \(t.path) holds integers (<i8); they are read as float64"), "\(n.stderr)")
 }
@@ -288,7 +272,7 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
         (["scan.parameter=\"model.patch\"", "scan.from=1", "scan.to=9", "scan.points=1000000000"], "scan.points = 1000000000: expected an integer in 2…1000000"),
     ]
     for (overrides, expected) in cases {
-        let r = try runCommand(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"] + overrides.flatMap { ["--set", $0] })
+        let r = try runCLI(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"] + overrides.flatMap { ["--set", $0] })
         #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains(expected), "\(overrides): \(r.stderr)")
     }
     // An .npy header claiming (2³², 2³², 4) of float64 in a file of a few bytes.
@@ -298,7 +282,7 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
     try (Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0, UInt8(header.count + 1), 0]) + Data((header + "\n").utf8) + Data(count: 16)).write(to: npy)
     let t = dir.appendingPathComponent("t.npy")
     try NPY.encode([1.0], shape: [1]).write(to: t)
-    let r = try runCommand(["analyze", npy.path, "--times", t.path, "--out", dir.appendingPathComponent("out").path])
+    let r = try runCLI(["analyze", npy.path, "--times", t.path, "--out", dir.appendingPathComponent("out").path])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("huge.npy") && r.stderr.contains("larger than any file"), "\(r.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["huge.npy", "p.toml", "t.npy"])
 }
@@ -328,20 +312,20 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
         count = 3
         """, in: data)
     let out = dir.appendingPathComponent("results/ideal")
-    #expect(try runCommand(["run", file.path, "--out", out.path, "--quiet"], in: dir).code == 0)
+    #expect(try runCLI(["run", file.path, "--out", out.path, "--quiet"], in: dir).code == 0)
     let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
     let digest = ((run["data"] as? [String: Any])?["sha256"] as? [String: String])?["file"]
     #expect(digest == SHA256.hex(try Data(contentsOf: data.appendingPathComponent("images.npy"))))
     // The echoed file reruns from inside the results folder and from elsewhere, bit for bit.
     for cwd in [out, FileManager.default.temporaryDirectory] {
         let again = dir.appendingPathComponent("again")
-        let r = try runCommand(["run", out.appendingPathComponent("parameters.toml").path, "--out", again.path, "--quiet"], in: cwd)
+        let r = try runCLI(["run", out.appendingPathComponent("parameters.toml").path, "--out", again.path, "--quiet"], in: cwd)
         #expect(r.code == 0, "\(r.stderr)")
         #expect(try Data(contentsOf: again.appendingPathComponent("xi.npy")) == Data(contentsOf: out.appendingPathComponent("xi.npy")))
     }
     // Changed data are refused by the rerun.
     try NPY.encode(images.map { $0 + 0.01 }, shape: [6, 8, 8]).write(to: data.appendingPathComponent("images.npy"))
-    let changed = try runCommand(["run", out.appendingPathComponent("parameters.toml").path, "--out", dir.appendingPathComponent("third").path, "--quiet"])
+    let changed = try runCLI(["run", out.appendingPathComponent("parameters.toml").path, "--out", dir.appendingPathComponent("third").path, "--quiet"])
     #expect(changed.code == 2 && oneLine(changed.stderr) && changed.stderr.contains("images.npy: its SHA-256 is") && changed.stderr.contains("data.file_sha256"), "\(changed.stderr)")
 }
 
@@ -361,10 +345,10 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
     // A NUL byte.
     let nul = dir.appendingPathComponent("nul.toml")
     try (Data(validParameters.utf8) + Data([0]) + Data("\n[bogus]\n".utf8)).write(to: nul)
-    var r = try runCommand(["run", nul.path, "--out", out, "--quiet"])
+    var r = try runCLI(["run", nul.path, "--out", out, "--quiet"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("nul.toml: line 13: a NUL byte, which a TOML parameter file cannot contain"), "\(r.stderr)")
     // A folder.
-    r = try runCommand(["run", dir.path, "--out", out, "--quiet"])
+    r = try runCLI(["run", dir.path, "--out", out, "--quiet"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("cannot read the parameter file: it is a folder, not a file"), "\(r.stderr)")
     // A misspelt key of a mixture component.
     let mixture = try parameterFile("""
@@ -381,11 +365,11 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
         [[model.components]]
         lable = 2
         """, in: dir, name: "mix.toml")
-    r = try runCommand(["run", mixture.path, "--out", out, "--quiet"])
+    r = try runCLI(["run", mixture.path, "--out", out, "--quiet"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("unknown key 'model.components[2].lable'"), "\(r.stderr)")
     // --seed -1.
     let good = try parameterFile(validParameters, in: dir)
-    r = try runCommand(["run", good.path, "--out", out, "--quiet", "--seed", "-1"])
+    r = try runCLI(["run", good.path, "--out", out, "--quiet", "--seed", "-1"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("--seed: -1: expected an integer in 0…"), "\(r.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["mix.toml", "nul.toml", "p.toml"])
 }
@@ -394,7 +378,7 @@ func hugeSizesAreRefusedBeforeAllocation(_ bad: BadInput) throws {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = try parameterFile(validParameters + "\n[scan]\nparameter = \"model.r\"\nfrom = -1.0\nto = -0.1\npoints = 40\nthreads = 1\nplot = [\"nope\"]\n", in: dir)
-    let r = try runCommand(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"])
+    let r = try runCLI(["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet"])
     #expect(r.code == 2 && oneLine(r.stderr) && r.stderr.contains("scan.plot: 'nope' is not a number the runs report"), "\(r.stderr)")
     // One task was computed and stored, not forty.
     let stored = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(".out.scan/points").path)

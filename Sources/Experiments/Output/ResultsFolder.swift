@@ -33,14 +33,18 @@ public final class ResultsFolder {
         if cwd == resolved || cwd.hasPrefix(resolved + "/") || resolved == "/" {
             throw ParameterError(file: destination.path, message: "is the current folder or contains it: a results folder is replaced as a whole, so choose another --out")
         }
-        try ResultsFolder.checkReplaceable(destination)
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
             throw OutputError(path: parent.path, action: "cannot create the folder", error: error)
         }
+        // Under the lock, what is there can no longer change under our feet.
         lock = try held ?? OutputLock(destination)
         ownsLock = held == nil
+        do { try ResultsFolder.checkReplaceable(destination) } catch {
+            if ownsLock { lock?.release() }
+            throw error
+        }
         ResultsFolder.removeStale(name: name, in: parent)
         staging = parent.appendingPathComponent(".\(name).partial-\(getpid())")
         guard mkdir(staging.path, 0o755) == 0 else {
