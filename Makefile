@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test test-mpi bench build build-mpi fftw mpi clean
+.PHONY: demo test test-mpi bench golden build build-mpi fftw mpi clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -53,6 +53,11 @@ test-mpi: build-mpi
 
 bench: build
 	$(BIN) bench
+
+# Every example in parameters/ run again and compared, array by array, with the SHA-256 list
+# Tests/golden/examples.sha256 (for refactors that must not change a bit; a few minutes).
+golden: build
+	BIN=$(BIN) bash Tests/golden/run.sh
 
 clean:
 	rm -rf .build .build-tests .build-mpi
