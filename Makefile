@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test test-mpi bench golden build build-mpi fftw mpi clean
+.PHONY: demo test test-mpi bench golden example build build-mpi fftw mpi clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -54,10 +54,14 @@ test-mpi: build-mpi
 bench: build
 	$(BIN) bench
 
+# The package that uses Criticality as a library (docs/examples/library), built and run.
+example: fftw
+	$(SWIFT) run --package-path docs/examples/library --scratch-path .build-example
+
 # Every example in parameters/ run again and compared, array by array, with the SHA-256 list
 # Tests/golden/examples.sha256 (for refactors that must not change a bit; a few minutes).
 golden: build
 	BIN=$(BIN) bash Tests/golden/run.sh
 
 clean:
-	rm -rf .build .build-tests .build-mpi
+	rm -rf .build .build-tests .build-mpi .build-example

@@ -1,14 +1,16 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Rooms and the direction of their doors (../shared/DESIGN.md):
-// CFFTW ← Lattice ← FieldTheory, Diffusion ← Analysis ← Experiments ← criticality.
-// The optional MPI trait adds CMPI (Open MPI) under Lattice's `Cluster` (docs/cluster.md).
+// Rooms and the direction of their doors:
+// CFFTW ← CriticalityLattice ← CriticalityFieldTheory, CriticalityDiffusion ← CriticalityAnalysis
+// ← CriticalityExperiments ← the `criticality` command. `Criticality` re-exports every room: other
+// packages depend on the library product and `import Criticality`. The optional MPI trait adds
+// CMPI (Open MPI) under CriticalityLattice's `Cluster` (docs/cluster.md).
 let package = Package(
     name: "Criticality",
     products: [
-        .executable(name: "criticality", targets: ["criticality"]),
-        .library(name: "Criticality", targets: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "Experiments"]),
+        .executable(name: "criticality", targets: ["CriticalityCommand"]),
+        .library(name: "Criticality", targets: ["Criticality"]),
     ],
     traits: [
         .trait(name: "MPI", description: "Distribute ensembles and scans over MPI ranks (Open MPI: libopenmpi-dev; build with --traits MPI)"),
@@ -20,19 +22,24 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFFTW", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "Lattice", dependencies: ["CFFTW", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
-        .target(name: "FieldTheory", dependencies: ["Lattice"]),
-        .target(name: "Diffusion", dependencies: ["Lattice"]),
-        .target(name: "Analysis", dependencies: ["Lattice", "Diffusion"]),
-        .target(name: "Experiments", dependencies: ["Lattice", "FieldTheory", "Diffusion", "Analysis", "TOMLKit"]),
-        .executableTarget(name: "criticality", dependencies: [
-            "Experiments", "Diffusion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .target(name: "CriticalityLattice", dependencies: ["CFFTW", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+        .target(name: "CriticalityFieldTheory", dependencies: ["CriticalityLattice"]),
+        .target(name: "CriticalityDiffusion", dependencies: ["CriticalityLattice"]),
+        .target(name: "CriticalityAnalysis", dependencies: ["CriticalityLattice", "CriticalityDiffusion"]),
+        .target(name: "CriticalityExperiments", dependencies: [
+            "CriticalityLattice", "CriticalityFieldTheory", "CriticalityDiffusion", "CriticalityAnalysis", "TOMLKit",
         ]),
-        .testTarget(name: "LatticeTests", dependencies: ["Lattice"]),
-        .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Analysis"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Analysis"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Diffusion"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .target(name: "Criticality", dependencies: [
+            "CriticalityLattice", "CriticalityFieldTheory", "CriticalityDiffusion", "CriticalityAnalysis", "CriticalityExperiments",
+        ]),
+        .executableTarget(name: "CriticalityCommand", dependencies: [
+            "CriticalityExperiments", "CriticalityDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LatticeTests", dependencies: ["CriticalityLattice"]),
+        .testTarget(name: "FieldTheoryTests", dependencies: ["CriticalityFieldTheory", "CriticalityAnalysis"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["CriticalityDiffusion", "CriticalityAnalysis"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["CriticalityAnalysis", "CriticalityDiffusion"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["CriticalityExperiments"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,8 @@
-import Diffusion
+import CriticalityDiffusion
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Analysis
+@testable import CriticalityAnalysis
 
 /// N(±μ, I) in three dimensions with ‖μ‖ = R, μ off the axes.
 func twoGaussians(_ r: Double) -> IsotropicMixture {

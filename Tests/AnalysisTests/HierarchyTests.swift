@@ -1,8 +1,8 @@
-import Diffusion
+import CriticalityDiffusion
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Analysis
+@testable import CriticalityAnalysis
 
 @Test func rulesAreDistinctTuplesThatDetermineTheirParent() {
     let m = RandomHierarchyModel(vocabulary: 5, synonyms: 3, branching: 2, depth: 2, seed: 9)

@@ -1,8 +1,8 @@
-import Diffusion
+import CriticalityDiffusion
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Analysis
+@testable import CriticalityAnalysis
 
 @Test func latentInformationOfTwoGaussiansMatchesTheory() {
     // N(±3, 1) under ou: I = 0.6893, 0.3823, 0.0763 nats at t = 0, 1, 2 (THEORY.md §10), and the

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Diffusion
-import Lattice
-@testable import Analysis
+import CriticalityDiffusion
+import CriticalityLattice
+@testable import CriticalityAnalysis
 
 let square80 = try! Lattice(shape: [80, 80])
 

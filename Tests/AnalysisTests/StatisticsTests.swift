@@ -1,7 +1,7 @@
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Analysis
+@testable import CriticalityAnalysis
 
 @Test func bootstrapIntervalOfABernoulliFractionCoversAtItsNominalRate() {
     // 1000 samples of n = 100 Bernoulli(0.3); each gets a 90 % percentile interval from 500

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import Lattice
-@testable import Analysis
+import CriticalityLattice
+@testable import CriticalityAnalysis
 
 @Test(arguments: [([128], nil), ([32, 32], nil), ([8, 8, 8], nil), ([24, 40], nil), ([24, 40], [12.0, 30.0])] as [([Int], [Double]?)])
 func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {

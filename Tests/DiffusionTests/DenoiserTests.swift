@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import Lattice
-@testable import Diffusion
+import CriticalityLattice
+@testable import CriticalityDiffusion
 
 func randomField(_ l: Lattice, seed: UInt64, member: Int = 0, scale: Double = 1) -> RealField {
     let x = RealField(l)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Diffusion
+@testable import CriticalityDiffusion
 
 let allSchedules: [NoiseSchedule] = [.vp, .ou, .ddpmDefault, .cosine, .ve]
 

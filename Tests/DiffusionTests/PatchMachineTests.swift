@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import Lattice
-@testable import Diffusion
+import CriticalityLattice
+@testable import CriticalityDiffusion
 
 /// The direct, obviously correct patch machine: for every pixel, every candidate of its
 /// dictionary read off THEORY.md §2 sentence by sentence, and every window offset summed

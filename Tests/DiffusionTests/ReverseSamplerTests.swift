@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Analysis
-import Lattice
-@testable import Diffusion
+import CriticalityAnalysis
+import CriticalityLattice
+@testable import CriticalityDiffusion
 
 
 func spectrumOf(_ x: RealField, _ sf: StructureFactor) -> [Double] {

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Analysis
-import Lattice
-@testable import Diffusion
+import CriticalityAnalysis
+import CriticalityLattice
+@testable import CriticalityDiffusion
 
 @Test func stripesCheckerboardsAndBinaryPatterns() {
     let stripes = SyntheticData.stripes(shape: [8, 6], wavelength: 4)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 /// A valid small experiment; each case below breaks one thing.
 let validParameters = """

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 let diffusionParameters = """
 [run]

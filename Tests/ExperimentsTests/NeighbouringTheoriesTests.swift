@@ -1,9 +1,9 @@
-import Analysis
-import Diffusion
+import CriticalityAnalysis
+import CriticalityDiffusion
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 /// N(±μ, I) on 4 sites with ‖μ‖ = 4 (μ = 2·𝟙), under ou.
 let twoGaussianWindows = """

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 @Test func npyHeaderIsAlignedAndDescribesTheData() {
     let d = NPY.encode([1, 2, 3, 4, 5, 6], shape: [2, 3])

@@ -1,7 +1,7 @@
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 // A property test of the parameter reader: random mutations of every example parameter file
 // (deleted, repeated and swapped lines, values of another type, extreme numbers, random bytes,

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Diffusion
-import Lattice
-@testable import Experiments
+import CriticalityDiffusion
+import CriticalityLattice
+@testable import CriticalityExperiments
 
 /// The repository's parameters/ folder (the built-in data live in parameters/data).
 let parametersFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

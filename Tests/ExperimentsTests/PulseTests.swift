@@ -1,9 +1,9 @@
-import Analysis
-import Diffusion
+import CriticalityAnalysis
+import CriticalityDiffusion
 import Foundation
-import Lattice
+import CriticalityLattice
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 /// Two-point data ±v on 4×4 sites (Λ = 16, t_c = log 17 ≈ 2.83), guided towards +v.
 let twoPointPulse = """

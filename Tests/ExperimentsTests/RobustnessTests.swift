@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Experiments
+@testable import CriticalityExperiments
 
 // Nothing lost, nothing silent (docs/robustness.md): every case runs the real executable and
 // checks the message, the exit code, and that no file was deleted or half-written.

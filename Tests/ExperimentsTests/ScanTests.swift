@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Diffusion
-@testable import Analysis
-@testable import Experiments
+import CriticalityDiffusion
+@testable import CriticalityAnalysis
+@testable import CriticalityExperiments
 
 /// Two-point data ±𝟙 on 4×4 sites (Λ = 16, t_c = log 17 ≈ 2.833 under vp), relaxed to the fixed
 /// points of the denoiser map at t_end, with the Curie–Weiss reduction continued in t.

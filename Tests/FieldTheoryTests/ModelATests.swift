@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Analysis
-import Lattice
-@testable import FieldTheory
+import CriticalityAnalysis
+import CriticalityLattice
+@testable import CriticalityFieldTheory
 
 /// Shell means of a prediction P(|k|²), weighted as the measured S(k) is.
 func shellPrediction(_ sf: StructureFactor, _ p: (Double) -> Double) -> [Double] {

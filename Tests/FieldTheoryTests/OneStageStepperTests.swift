@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import Lattice
-@testable import FieldTheory
+import CriticalityLattice
+@testable import CriticalityFieldTheory
 
 /// The one-stage update written plainly: draw ξ̂ into its own array (SpectralWhiteNoise), then
 /// φ̂ ← E φ̂ + F N̂ + Q √(2T/v) ξ̂ mode by mode. The stepper's fused, vectorised loop must give

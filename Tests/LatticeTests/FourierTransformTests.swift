@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Lattice
+@testable import CriticalityLattice
 
 private let lattices: [Lattice] = [
     try! Lattice(shape: [64]), try! Lattice(shape: [15]),

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Lattice
+@testable import CriticalityLattice
 
 @Test func vectorLogMatchesLibm() {
     var worst = 0.0

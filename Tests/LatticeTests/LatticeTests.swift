@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Lattice
+@testable import CriticalityLattice
 
 @Test func wavevectorsComeFromSizeAndBoxLength() throws {
     let l = try Lattice(shape: [8, 6], boxLength: [4.0, 3.0])

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Lattice
+@testable import CriticalityLattice
 
 @Test func laplacianAndGradientOfAPlaneWave() throws {
     let l = try Lattice(shape: [16, 12], boxLength: [2.0, 3.0])

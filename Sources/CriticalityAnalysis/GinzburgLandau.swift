@@ -1,0 +1,68 @@
+import CriticalityDiffusion
+import Foundation
+import CriticalityLattice
+
+/// The Ginzburg–Landau coefficients of the score at the homogeneous state, THEORY.md §6
+/// [reconstructed]: s ≈ −δF/δφ with F = ∫ ½rφ² + ½κ|∇φ|² + ¼gφ⁴, φ the per-site deviation from
+/// the homogeneous state. r and κ come from a small-k fit of h(k, t) = r + κk² (+ μk⁴ when
+/// three or more shells are probed), g from the cubic response of the score to a uniform shift.
+public struct GinzburgLandauCoefficients: Sendable, Equatable {
+    public var r: Double
+    public var kappa: Double
+    public var g: Double
+
+    public init(r: Double, kappa: Double, g: Double) {
+        self.r = r
+        self.kappa = kappa
+        self.g = g
+    }
+
+    /// The binary patch model (P = window side): r = (σ² − α²P²)/σ⁴,
+    /// κ = α²P²(P² − 1)/(24σ⁴), g = α⁴P⁶/(3σ⁸) (the cubic Taylor coefficient of
+    /// (α tanh(αP²φ/σ²) − φ)/σ², exact).
+    public static func binaryPatch(_ l: NoiseLevel, patch p: Int) -> GinzburgLandauCoefficients {
+        let (a2, s2, p2) = (l.alpha * l.alpha, l.variance, Double(p * p))
+        return .init(r: (s2 - a2 * p2) / (s2 * s2), kappa: a2 * p2 * (p2 - 1) / (24 * s2 * s2), g: a2 * a2 * p2 * p2 * p2 / (3 * s2 * s2 * s2 * s2))
+    }
+
+    /// Measured on a model at time t. The uniform shifts are c, 2c, 3c with c = 0.02·min(σ, 1/|J₀|),
+    /// J₀ = ⟨e₀, J_D e₀⟩ (so that the tanh-like response is probed in its cubic regime); the
+    /// odd part of the mean score, −s(jc)/(jc) = r + g(jc)² + O(c⁴), is interpolated in (jc)².
+    /// `waveStiffness`: the probe's σ²h per wave at this time and state, when already measured.
+    public static func measure(_ softening: ModeSoftening, at t: Double, waveStiffness: [Double]? = nil, workspace w: JacobianProbe.Workspace) -> GinzburgLandauCoefficients {
+        let probe = softening.probe, level = softening.schedule.level(at: t)
+        let x0 = softening.homogeneousState(level)
+        let sh = waveStiffness ?? probe.stiffness(at: x0, level: level, workspace: w)
+        let h = probe.shellMeans(sh).map { $0 / level.variance }
+        let k2 = probe.shellWaveNumberSquared
+        let kappa: Double
+        if h.count >= 3 {
+            // h − h(0) = κk² + μk⁴ by least squares through the origin.
+            var (a, b, c, y1, y2) = (0.0, 0.0, 0.0, 0.0, 0.0)
+            for s in 1..<h.count {
+                let (u, v, y) = (k2[s], k2[s] * k2[s], h[s] - h[0])
+                a += u * u; b += u * v; c += v * v; y1 += u * y; y2 += v * y
+            }
+            kappa = (y1 * c - y2 * b) / (a * c - b * b)
+        } else {
+            kappa = h.count == 2 ? (h[1] - h[0]) / k2[1] : .nan
+        }
+        let j0 = (1 - sh[0]) / level.alpha
+        let c = 0.02 * min(level.sigma, 1 / max(abs(j0), 1e-300))
+        let (d, shifted) = (w.plus, w.shifted)
+        func meanScore(_ shift: Double) -> Double {
+            for i in 0..<shifted.count { shifted[i] = x0[i] + shift }
+            probe.denoiser.denoise(shifted, at: level, into: d, workspace: w.denoiser)
+            var s = 0.0
+            for i in 0..<d.count { s += level.score(x: shifted[i], denoised: d[i]) }
+            return s / Double(d.count)
+        }
+        let z = (1...3).map { Double($0 * $0) * c * c }
+        let u = (1...3).map { j -> Double in
+            let a = Double(j) * c
+            return -0.5 * (meanScore(a) - meanScore(-a)) / a
+        }
+        let d1 = (u[1] - u[0]) / (z[1] - z[0]), d2 = (u[2] - u[1]) / (z[2] - z[1]), dd = (d2 - d1) / (z[2] - z[0])
+        return .init(r: h[0], kappa: kappa, g: d1 - dd * (z[0] + z[1]))
+    }
+}

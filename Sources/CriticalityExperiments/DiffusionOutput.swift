@@ -1,0 +1,126 @@
+import CriticalityAnalysis
+import CriticalityDiffusion
+import Foundation
+import CriticalityLattice
+
+/// Writes the files of a reverse-diffusion run (see docs/output.md) and returns the report and
+/// summary. Arrays with a field axis list the fields x_t, sign x_t, D(x_t), sign D(x_t).
+enum DiffusionOutput {
+    static let fieldLabels = ["x_t", "sign x_t", "D(x_t)", "sign D(x_t)"]
+
+    static func write(_ r: DiffusionResult, to folder: ResultsFolder) throws -> (HTMLReport, [String: Any]) {
+        let spec = r.spec, last = r.times.count - 1, fields = 0..<4
+        var report = HTMLReport(title: spec.name)
+        let logLambda = r.levels.map(\.logSignalToNoise)
+
+        let t = r.times.count
+        let path = PathObservables(fieldNames: DiffusionResult.fieldNames, fieldLabels: fieldLabels, times: r.times, levels: r.levels,
+                                   summaries: r.summaries, shellWaveNumber: r.shellWaveNumber, shellLabel: r.shellLabel, shellModes: r.shellModes,
+                                   distance: r.distance, logTime: spec.grid != .uniform)
+        var summary: [String: Any] = [:]
+        try path.write(to: folder, report: &report, summary: &summary)
+
+        // Snapshots and samples
+        let shape = spec.lattice.shape
+        let image = shape.count >= 2 ? (rows: shape[0], columns: shape[1]) : nil
+        func slice(_ f: [Double]) -> [Double] { firstSlice(f, shape: shape) }
+        if !r.snapshots.isEmpty {
+            try folder.write("snapshots.npy", NPY.encode(r.snapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
+            try folder.write("denoised_snapshots.npy", NPY.encode(r.denoisedSnapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
+            try folder.write("snapshot_t.npy", NPY.encode(r.snapshotLevels.map(\.time), shape: [r.snapshots.count]))
+        }
+        if let image {
+            let scale = max(1, 256 / max(image.rows, image.columns))
+            for (i, level) in r.snapshotLevels.enumerated() {
+                let x = String(format: "snapshot_%02d.png", i), d = String(format: "denoised_%02d.png", i)
+                try folder.write(x, PNGImage.field(slice(r.snapshots[i]), rows: image.rows, columns: image.columns, scale: scale))
+                try folder.write(d, PNGImage.field(slice(r.denoisedSnapshots[i]), rows: image.rows, columns: image.columns, scale: scale))
+                let when = String(format: "t = %.4g, log λ = %.2f", level.time, level.logSignalToNoise)
+                report.figures.append((x, "x_t of member 0 at \(when) (blue < 0 < red, scaled to max |x|)"))
+                report.figures.append((d, "its posterior mean D(x_t)"))
+            }
+            try folder.write("samples.png", tiled(Array(r.samples.prefix(16)).map(slice), rows: image.rows, columns: image.columns))
+            report.figures.append(("samples.png", "Final samples D(x_{t_end}) of the first \(min(16, r.samples.count)) members"))
+        }
+        try folder.write("samples.npy", NPY.encode(r.samples.flatMap { $0 }, shape: [r.samples.count] + shape))
+
+        // Plots
+        let logT = spec.grid != .uniform
+        var sPlot = SVGPlot(title: "Structure factor of x_t", xLabel: "|k|", yLabel: "S(k)", logX: true, logY: true)
+        let shown = r.snapshotLevels.isEmpty ? [r.levels[last]] : r.snapshotLevels
+        for level in shown {
+            guard let j = r.levels.firstIndex(where: { $0.time == level.time }) else { continue }
+            sPlot.series.append(.init(label: String(format: "t = %.3g", level.time), x: Array(r.shellWaveNumber.dropFirst()), y: Array(r.summaries[j][0].s.dropFirst())))
+        }
+        try folder.write("structure_factor.svg", sPlot.render())
+        var mPlot = SVGPlot(title: "Order parameter", xLabel: "t", yLabel: "⟨m²⟩", logX: logT)
+        mPlot.series = [0, 2].map { f in .init(label: fieldLabels[f], x: r.times, y: r.summaries.map { $0[f].order.m2.mean }, error: r.summaries.map { $0[f].order.m2.standardError }) }
+        try folder.write("order_parameter.svg", mPlot.render())
+        let plots: [(file: String, caption: String)] = [
+            ("structure_factor.svg", "Shell-averaged S(k) of x_t at the snapshot times (k = 0 not shown)"),
+            ("order_parameter.svg", "⟨m²⟩ of x_t and of D(x_t)"),
+        ]
+        report.figures.insert(contentsOf: plots, at: report.figures.firstIndex { !$0.file.hasPrefix("xi") } ?? report.figures.count)
+        if r.spec.trajectories {
+            try folder.write("trajectory.npy", NPY.encode(r.trajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
+            try folder.write("trajectory_denoised.npy", NPY.encode(r.denoisedTrajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
+            report.dataFiles += [("trajectory.npy", "every member's x_t at the observation times, shape (T, members, *lattice.shape): the input of criticality analyze"),
+                                 ("trajectory_denoised.npy", "their D(x_t)")]
+        }
+        report.dataFiles += [
+            ("snapshots.npy", "member 0's x_t at the snapshot times, shape (n, *lattice.shape)"),
+            ("denoised_snapshots.npy", "its D(x_t)"), ("snapshot_t.npy", "snapshot times"),
+            ("samples.npy", "final posterior means D(x_{t_end}), shape (members ≤ 256, *lattice.shape)"),
+            ("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers"), ("parameters.toml", "effective parameters"),
+        ]
+
+        summary.merge([
+            "t_end": r.times[last], "log_lambda_end": logLambda[last], "fields": DiffusionResult.fieldNames,
+            "members": spec.members, "steps": spec.steps,
+            "denoiser_evaluations_per_second": Double(spec.members * spec.steps * spec.method.evaluationsPerStep) / r.wallSeconds,
+        ]) { a, _ in a }
+        for f in fields {
+            let s = r.summaries[last][f], name = DiffusionResult.fieldNames[f]
+            summary["xi_1e_\(name)"] = s.xiOneOverE.mean
+            summary["xi_1e_\(name)_se"] = s.xiOneOverE.standardError
+        }
+        let finals = r.samples.flatMap { $0 }
+        summary["saturated_fraction"] = Double(finals.filter { abs($0) > 1 - 1e-3 }.count) / Double(max(1, finals.count))
+        if case .binaryPatch(let p) = spec.model {
+            let size = p.size(at: spec.tEnd)
+            let fractions = DiffusionRun.locallyConsistentFractions(r.samples, lattice: spec.lattice, patch: size)
+            summary["locally_consistent_fraction"] = fractions.reduce(0, +) / Double(fractions.count)
+            summary["locally_consistent_fraction_min"] = fractions.min()!
+        }
+        if case .patchMachine(let dictionary, let patch) = spec.model {
+            try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
+        }
+        try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary)
+        try BifurcationOutput.write(r, to: folder, report: &report, summary: &summary)
+        report.summary.insert(contentsOf: [
+            ("model", spec.model.name), ("schedule", spec.schedule.name), ("sampler", "\(spec.method.rawValue), \(spec.steps) steps on a \(spec.grid.name) grid"),
+            ("t (final)", String(format: "%.4g", r.times[last])),
+        ] + fields.map { f in ("ξ_1/e of \(fieldLabels[f]) at the end", QuenchOutput.format(r.summaries[last][f].xiOneOverE)) }, at: 0)
+        if let c = summary["locally_consistent_fraction"] as? Double { report.summary.append(("locally consistent pixels", String(format: "%.4f", c))) }
+        report.summary.append(("members × steps", "\(spec.members) × \(spec.steps)"))
+        return (report, summary)
+    }
+
+    /// 3-D lattices (or channels) are shown by their first slice along the last axis.
+    static func firstSlice(_ f: [Double], shape: [Int]) -> [Double] {
+        shape.count == 3 ? stride(from: 0, to: f.count, by: shape[2]).map { f[$0] } : f
+    }
+
+    /// Up to 16 images in a grid of 4 columns with one-pixel white (zero) gaps.
+    static func tiled(_ images: [[Double]], rows: Int, columns: Int) -> Data {
+        let perRow = min(4, images.count), gridRows = (images.count + perRow - 1) / perRow
+        let w = perRow * (columns + 1) - 1, h = gridRows * (rows + 1) - 1
+        var v = [Double](repeating: 0, count: w * h)
+        for (n, im) in images.enumerated() {
+            let (oy, ox) = ((n / perRow) * (rows + 1), (n % perRow) * (columns + 1))
+            let limit = max(im.map(abs).max() ?? 1, 1e-300)
+            for y in 0..<rows { for x in 0..<columns { v[(oy + y) * w + ox + x] = im[y * columns + x] / limit } }
+        }
+        return PNGImage.field(v, rows: h, columns: w, scale: max(1, (512 + max(w, h) - 1) / max(w, h)))
+    }
+}

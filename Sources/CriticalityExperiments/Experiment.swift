@@ -1,0 +1,249 @@
+import CriticalityAnalysis
+import CriticalityDiffusion
+import Foundation
+import CriticalityLattice
+
+/// Runs the experiment described by a parameter file and writes its results folder; the
+/// library equivalent of `criticality run`.
+public enum Experiment {
+    public static let version = "0.1.0"
+
+    /// Returns the results folder. Throws ``ParameterError`` for bad input (nothing is left
+    /// behind in that case). A file with a `[scan]` section runs the scan (``Scan``);
+    /// `stopAfter` (tests) interrupts a scan after that many new tasks.
+    @discardableResult
+    public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],
+                           progress: Bool = true, commandLine: String? = nil, stopAfter: Int? = nil) throws -> URL {
+        let root = try ParameterFile.load(file, overrides: overrides)
+        if root.hasTable("scan") {
+            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine, stopAfter: stopAfter)
+        }
+        let job = try Job(file: file, root: root, seed: seed)
+        let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
+        guard Cluster.isRoot else {
+            // Other MPI ranks compute their share of every ensemble and write nothing that stays.
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-rank\(Cluster.rank)-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            _ = try execute(job, in: try ResultsFolder(scratch: scratch), progress: false, reproduce: "")
+            return destination
+        }
+        let folder = try ResultsFolder(destination: destination)
+        try folder.complete {
+            try execute(job, in: folder, progress: progress,
+                        reproduce: commandLine ?? "criticality run \(destination.path)/parameters.toml --out \(destination.path)")
+        }
+        return destination
+    }
+
+    /// Validates a parameter file as `run` would (every key, every scan point, the data files
+    /// and the memory estimate) without running it or writing anything; returns what would run.
+    public static func check(file: String, seed: UInt64? = nil, overrides: [String] = []) throws -> String {
+        let root = try ParameterFile.load(file, overrides: overrides)
+        guard root.hasTable("scan") else {
+            let job = try Job(file: file, root: root, seed: seed)
+            return "\(file): valid; \(job.summary)"
+        }
+        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: seed)
+        return "\(file): valid; a scan of \(scan.axes.map(\.key).joined(separator: " × ")) over \(scan.points.count) points × \(scan.replicas) replicas of \(job.summary)"
+    }
+
+    /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
+    static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
+        -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
+        try injectedFailure()
+        let started = Date()
+        var report: HTMLReport
+        var summary: [String: Any]
+        var record: [String: Any]
+        let bar = progress ? Progress(label: job.name) : nil
+        do {
+        switch job {
+        case .fieldTheory(let spec) where spec.kind == .quench:
+            (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
+            report.title = "\(spec.name): quench"
+            record = runRecord(spec)
+        case .fieldTheory(let spec):
+            (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
+            report.title = "\(spec.name): Kibble–Zurek scaling"
+            record = runRecord(spec)
+        case .diffusion(let prepared) where prepared.spec.windows != nil:
+            (report, summary) = try CriticalWindowsExperiment.run(prepared, folder: folder, progress: bar)
+            report.title = "\(prepared.spec.name): critical windows, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        case .diffusion(let prepared) where prepared.spec.information != nil:
+            (report, summary) = try LatentInformationExperiment.run(prepared, folder: folder, progress: bar)
+            report.title = "\(prepared.spec.name): latent information, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        case .hierarchy(let spec):
+            (report, summary) = try HierarchyExperiment.run(spec, folder: folder, progress: bar)
+            report.title = "\(spec.name): Random Hierarchy Model transition"
+            record = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: .estimate)
+        case .diffusion(let prepared) where prepared.spec.pulse != nil:
+            (report, summary) = try PulseOutput.write(try PulseRun.run(prepared, progress: bar), to: folder)
+            report.title = "\(prepared.spec.name): guidance pulses, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        case .diffusion(let prepared):
+            (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
+            report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
+            record = runRecord(prepared)
+        }
+        } catch let e as NonFiniteState {
+            bar?.finish()
+            throw NonFiniteField(experiment: job.name, state: e, hint: job.nonFiniteHint)
+        }
+        let wall = Date().timeIntervalSince(started)
+        summary["wall_seconds"] = wall
+        record["wall_seconds"] = wall
+        record["reproduce"] = reproduce
+        report.parameters = job.parameters.tomlDocument()
+        report.reproduce = reproduce
+        report.summary.append(("wall time", String(format: "%.2f s", wall)))
+        try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
+        return (summary, record, report)
+    }
+
+    /// The test hook of failure handling (`make test-mpi`): with CRITICALITY_FAIL_RANK=r in the
+    /// environment, rank r fails as its run starts, while the other ranks go on to wait for it.
+    static func injectedFailure() throws {
+        struct InjectedFailure: Error, CustomStringConvertible {
+            var description: String { "failed on purpose (CRITICALITY_FAIL_RANK)" }
+        }
+        if let r = ProcessInfo.processInfo.environment["CRITICALITY_FAIL_RANK"].flatMap(Int.init), r == Cluster.rank { throw InjectedFailure() }
+    }
+
+    /// What a parameter file asks for, read and validated (keys, values, sizes), before any data
+    /// file is read or model built.
+    enum Specification {
+        case fieldTheory(ExperimentSpec)
+        case diffusion(DiffusionSpec)
+        case hierarchy(HierarchySpec)
+
+        init(file: String, root: ParameterValue, seed: UInt64?) throws {
+            let kind = try ParameterFile.kind(root, file: file)
+            if kind == "hierarchy-transition" {
+                var spec = try HierarchySpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .hierarchy(spec)
+            } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
+                var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .diffusion(spec)
+            } else {
+                var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
+                if let seed { spec.seed = seed }
+                try spec.checkSize()
+                self = .fieldTheory(spec)
+            }
+        }
+    }
+
+    /// What a parameter file asks for, ready to run.
+    enum Job {
+        case fieldTheory(ExperimentSpec)
+        case diffusion(PreparedDiffusion)
+        case hierarchy(HierarchySpec)
+
+        /// Reads, validates and prepares the experiment of a parameter tree.
+        init(file: String, root: ParameterValue, seed: UInt64?) throws {
+            switch try Specification(file: file, root: root, seed: seed) {
+            case .fieldTheory(let spec): self = .fieldTheory(spec)
+            case .diffusion(let spec): self = .diffusion(try spec.prepare())
+            case .hierarchy(let spec): self = .hierarchy(spec)
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .fieldTheory(let s): s.name
+            case .diffusion(let p): p.spec.name
+            case .hierarchy(let h): h.name
+            }
+        }
+
+        var seed: UInt64 {
+            switch self {
+            case .fieldTheory(let s): s.seed
+            case .diffusion(let p): p.spec.seed
+            case .hierarchy(let h): h.seed
+            }
+        }
+
+        /// One line: the kind, the name and the size of the run.
+        var summary: String {
+            switch self {
+            case .fieldTheory(let s): "\(s.kind.rawValue) \"\(s.name)\" of \(s.members) members on \(s.lattice)"
+            case .diffusion(let p): "\(p.spec.kind) \"\(p.spec.name)\" of \(p.spec.members) members on \(p.spec.lattice), \(p.spec.model.name) model, \(p.spec.steps) steps"
+            case .hierarchy(let h): "hierarchy-transition \"\(h.name)\""
+            }
+        }
+
+        /// The likely causes of a blow-up.
+        var nonFiniteHint: String {
+            switch self {
+            case .fieldTheory(let s): NonFiniteField.hint(s)
+            case .diffusion(let p): NonFiniteField.hint(p.spec)
+            case .hierarchy: "likely cause: a numerical overflow in the hierarchy model"
+            }
+        }
+
+        var parameters: ParameterValue {
+            switch self {
+            case .fieldTheory(let s): s.effectiveParameters
+            case .diffusion(let p): p.spec.effectiveParameters
+            case .hierarchy(let h): h.effectiveParameters
+            }
+        }
+    }
+
+    /// The part of run.json every kind shares.
+    static func commonRecord(parameters: ParameterValue, file: String, seed: UInt64, threads: Int, planner: PlannerEffort) -> [String: Any] {
+        [
+            "parameters": parameters.jsonObject,
+            "parameter_file": file,
+            "seed": Int(seed),
+            "package": "Criticality", "version": version, "git_revision": gitRevision(),
+            "fftw_version": FFTWInfo.version, "fftw_planner": planner.rawValue,
+            "threads": threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads,
+            "date": ISO8601DateFormatter().string(from: Date()),
+            "host": ProcessInfo.processInfo.hostName,
+        ]
+    }
+
+    static func runRecord(_ spec: ExperimentSpec) -> [String: Any] {
+        var r = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: spec.planner)
+        r["fft_threads"] = spec.fftThreads
+        r["conventions"] = "S(k) = (v/N)<|phi_k|^2> on integer shells round((|k|/k_f)^2), k_f = 2 pi / max L; noise variance 2T dt / v per site and step; see docs/output.md"
+        return r
+    }
+
+    static func runRecord(_ p: PreparedDiffusion) -> [String: Any] {
+        let spec = p.spec
+        var r = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: spec.planner)
+        r["lattice_shape"] = spec.lattice.shape
+        r["time_grid"] = p.sampler.times
+        if let d = p.data {
+            var data: [String: Any] = ["images": d.count, "image_shape": d.shape]
+            if let labels = d.labels { data["labels"] = Array(Set(labels)).sorted() }
+            if !spec.dataDigests.isEmpty { data["sha256"] = spec.dataDigests }
+            if let m = p.dataMap { data["affine_map"] = ["scale": m.scale, "offset": m.offset, "to": "[-1, 1]", "formula": "x_model = scale * x_file + offset"] }
+            r["data"] = data
+        }
+        r["conventions"] = "x_t = alpha_t x_0 + sigma_t eps; lambda_t = alpha_t^2 / sigma_t^2; fields x, sign x, D, sign D; S(k) = (v/N)<|phi_k|^2>; noise keys (seed, member, step, stream 2), initial state stream 3; see docs/output.md"
+        return r
+    }
+
+    static func gitRevision() -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "--short=12", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "unknown" }
+        p.waitUntilExit()
+        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 && !s.isEmpty ? s : "unknown"
+    }
+}

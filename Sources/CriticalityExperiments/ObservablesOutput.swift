@@ -1,0 +1,104 @@
+import CriticalityAnalysis
+import CriticalityDiffusion
+import Foundation
+import CriticalityLattice
+
+/// The sample-based observables of fields along a reverse path, as written by both
+/// `criticality run` (reverse diffusion) and `criticality analyze`: per time and field the
+/// magnetisation, the three correlation lengths, S(k) and G(r), their plots and the growth
+/// rate −dξ/dlog t with its peak (docs/output.md).
+struct PathObservables {
+    /// Short names (file and key suffixes) and plot labels of the fields, in array order.
+    let fieldNames: [String]
+    let fieldLabels: [String]
+    let times: [Double]
+    /// The noise levels of the times, when the schedule is known.
+    let levels: [NoiseLevel]?
+    /// summaries[time][field].
+    let summaries: [[FieldObservables.Summary]]
+    let shellWaveNumber: [Double]
+    let shellLabel: [Int]
+    let shellModes: [Double]
+    let distance: [Double]
+    let logTime: Bool
+
+    /// ξ_1/e growth of one field.
+    func growth(field f: Int) -> GrowthRate { GrowthRate(times: times, values: summaries.map { $0[f].xiOneOverE.mean }) }
+
+    func write(to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
+        let fields = fieldNames.indices, nt = times.count, nf = fieldNames.count, shells = shellWaveNumber.count
+        let logLambda = levels?.map(\.logSignalToNoise)
+        var header = ["t"] + (levels == nil ? [] : ["log_lambda", "alpha", "sigma"])
+        for f in fieldNames {
+            header += ["m2_\(f)", "m2_\(f)_se", "xi_1e_\(f)", "xi_1e_\(f)_se", "xi_2nd_\(f)", "xi_2nd_\(f)_se", "xi_oz_\(f)", "xi_oz_\(f)_se", "xi_int_\(f)", "xi_int_\(f)_se"]
+        }
+        let rows = times.indices.map { j -> [Double] in
+            var row = [times[j]] + (levels.map { [$0[j].logSignalToNoise, $0[j].alpha, $0[j].sigma] } ?? [])
+            for f in fields {
+                let s = summaries[j][f]
+                row += [s.order.m2.mean, s.order.m2.standardError, s.xiOneOverE.mean, s.xiOneOverE.standardError,
+                        s.xiSecondMoment.mean, s.xiSecondMoment.standardError, s.xiOrnsteinZernike.mean, s.xiOrnsteinZernike.standardError,
+                        s.xiIntegrated.mean, s.xiIntegrated.standardError]
+            }
+            return row
+        }
+        try folder.write("timeseries.csv", CSV.table(header: header, rows: rows))
+        try folder.write("t.npy", NPY.encode(times, shape: [nt]))
+        if let logLambda { try folder.write("log_lambda.npy", NPY.encode(logLambda, shape: [nt])) }
+        func perField(_ value: (FieldObservables.Summary) -> [Double]) -> [Double] { summaries.flatMap { row in row.flatMap(value) } }
+        try folder.write("xi.npy", NPY.encode(perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean, $0.xiIntegrated.mean] }, shape: [nt, nf, 4]))
+        try folder.write("xi_se.npy", NPY.encode(perField {
+            [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError, $0.xiIntegrated.standardError]
+        }, shape: [nt, nf, 4]))
+        try folder.write("k.npy", NPY.encode(shellWaveNumber, shape: [shells]))
+        try folder.write("structure_factor.npy", NPY.encode(perField(\.s), shape: [nt, nf, shells]))
+        try folder.write("structure_factor_se.npy", NPY.encode(perField(\.sError), shape: [nt, nf, shells]))
+        var sRows: [[Double]] = []
+        for j in times.indices { for f in fields { for s in 0..<shells {
+            sRows.append([times[j]] + (logLambda.map { [$0[j]] } ?? []) + [Double(f), shellWaveNumber[s], Double(shellLabel[s]), shellModes[s],
+                          summaries[j][f].s[s], summaries[j][f].sError[s]])
+        } } }
+        try folder.write("structure_factor.csv", CSV.table(header: ["t"] + (logLambda == nil ? [] : ["log_lambda"]) + ["field", "k", "shell", "modes", "S", "S_se"], rows: sRows))
+        try folder.write("r.npy", NPY.encode(distance, shape: [distance.count]))
+        try folder.write("correlation.npy", NPY.encode(perField(\.g), shape: [nt, nf, distance.count]))
+
+        let growths = fields.map { growth(field: $0) }
+        if let first = growths.first, !first.times.isEmpty {
+            try folder.write("xi_growth.csv", CSV.table(header: ["t"] + fieldNames.map { "minus_dxi_1e_dlogt_\($0)" },
+                                                        rows: first.times.indices.map { j in [first.times[j]] + growths.map { $0.rate[j] } }))
+        }
+        for f in fields {
+            guard let t = growths[f].peakTime else { continue }
+            let key = fieldNames[f] == "sign_D" ? "t_peak_xi_growth" : "t_peak_xi_growth_\(fieldNames[f])"
+            summary[key] = t
+        }
+
+        var xiPlot = SVGPlot(title: "Correlation length along the reverse path", xLabel: "t", yLabel: "ξ_1/e", logX: logTime, logY: true)
+        for f in fields {
+            xiPlot.series.append(.init(label: fieldLabels[f], x: times, y: summaries.map { $0[f].xiOneOverE.mean },
+                                       error: summaries.map { $0[f].xiOneOverE.standardError }, dashed: f % 2 == 1, markers: f == 3))
+        }
+        try folder.write("xi.svg", xiPlot.render())
+        var figures: [(file: String, caption: String)] = [("xi.svg", "ξ_1/e of the fields against t (reverse time runs right to left); bars are jackknife standard errors over members")]
+        if let logLambda {
+            var lambdaPlot = SVGPlot(title: "Correlation length against signal-to-noise", xLabel: "log λ_t", yLabel: "ξ_1/e", logY: true)
+            for f in fields {
+                lambdaPlot.series.append(.init(label: fieldLabels[f], x: logLambda, y: summaries.map { $0[f].xiOneOverE.mean },
+                                               error: summaries.map { $0[f].xiOneOverE.standardError }, dashed: f % 2 == 1, markers: f == 3))
+            }
+            try folder.write("xi_lambda.svg", lambdaPlot.render())
+            figures.append(("xi_lambda.svg", "the same against log λ_t = log(α_t²/σ_t²)"))
+        }
+        report.figures.insert(contentsOf: figures, at: 0)
+        report.dataFiles += [
+            ("timeseries.csv", "t\(levels == nil ? "" : ", log λ, α, σ") and per field ⟨m²⟩ and the four correlation lengths with standard errors"),
+            ("t.npy", "observation times (T,)"),
+        ] + (logLambda == nil ? [] : [("log_lambda.npy", "log λ_t at those times (T,)")]) + [
+            ("xi.npy", "(T, \(nf), 4): fields \(fieldNames.joined(separator: ", ")) × ξ_1/e, ξ_2nd, ξ_OZ, ξ_int"), ("xi_se.npy", "their standard errors"),
+            ("xi_growth.csv", "−dξ_1/e/dlog t per field at the geometric-mean times of consecutive observations, smoothed [¼ ½ ¼]"),
+            ("k.npy", "mean |k| per shell (K,)"), ("structure_factor.npy", "S(k, t) per field, shape (T, \(nf), K)"),
+            ("structure_factor_se.npy", "its standard errors"), ("structure_factor.csv", "S(k, t) in long format (field index as in xi.npy)"),
+            ("r.npy", "distance bins (R,)"), ("correlation.npy", "connected G(r, t) per field, shape (T, \(nf), R)"),
+        ]
+    }
+}

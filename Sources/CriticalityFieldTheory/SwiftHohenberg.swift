@@ -1,0 +1,38 @@
+import CriticalityLattice
+
+/// Stochastic Swift–Hohenberg equation, the finite-wavelength variant of model A:
+///
+///     ∂φ/∂t = r φ − (k*² + ∇²)² φ − φ³ + √(2T) η.
+///
+/// Λ(k) = −(k*² − |k|²)², c = r, N(φ) = −φ³. Linearly, modes on the ring |k| = k* go unstable
+/// first, at r = 0.
+public struct SwiftHohenberg: FieldModel {
+    public let lattice: Lattice
+    public let r: Double
+    /// The preferred wavenumber k*.
+    public let wavenumber: Double
+    public let temperature: Double
+
+    public init(lattice: Lattice, r: Double, wavenumber: Double, temperature: Double) {
+        self.lattice = lattice
+        self.r = r
+        self.wavenumber = wavenumber
+        self.temperature = temperature
+    }
+
+    public func linearSymbol() -> [Double] {
+        let k0 = wavenumber * wavenumber
+        return lattice.waveNumberSquared().map { (k0 - $0) * (k0 - $0) * -1 }
+    }
+
+    public func linearShift(at time: Double) -> Double { r }
+    public var hasTimeDependentShift: Bool { false }
+    public var isLinear: Bool { false }
+
+    public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
+        for i in 0..<count {
+            let p = phi[i]
+            out[i] = -p * p * p
+        }
+    }
+}
