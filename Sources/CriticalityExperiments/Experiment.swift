@@ -50,7 +50,7 @@ public enum Experiment {
     /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
     static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
         -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
-        try injectedFailure()
+        try TestHooks.failIfRequested()
         let started = Date()
         var report: HTMLReport
         var summary: [String: Any]
@@ -100,15 +100,6 @@ public enum Experiment {
         report.summary.append(("wall time", String(format: "%.2f s", wall)))
         try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
         return (summary, record, report)
-    }
-
-    /// The test hook of failure handling (`make test-mpi`): with CRITICALITY_FAIL_RANK=r in the
-    /// environment, rank r fails as its run starts, while the other ranks go on to wait for it.
-    static func injectedFailure() throws {
-        struct InjectedFailure: Error, CustomStringConvertible {
-            var description: String { "failed on purpose (CRITICALITY_FAIL_RANK)" }
-        }
-        if let r = ProcessInfo.processInfo.environment["CRITICALITY_FAIL_RANK"].flatMap(Int.init), r == Cluster.rank { throw InjectedFailure() }
     }
 
     /// What a parameter file asks for, read and validated (keys, values, sizes), before any data

@@ -8,7 +8,7 @@ public enum Ensemble {
     /// results in member order. If bodies throw, members not yet started are skipped and the
     /// error of the lowest failing member is rethrown.
     public static func map<T: Sendable, E: Error>(members: Int, threads: Int, _ body: @Sendable (Int) throws(E) -> T) throws(E) -> [T] {
-        let workers = max(1, min(threads == 0 ? defaultThreads : threads, members))
+        let workers = workerCount(threads: threads, members: members)
         let slots = UnsafeMutableBufferPointer<Result<T, E>?>.allocate(capacity: members)
         slots.initialize(repeating: nil)
         defer { slots.deinitialize(); slots.deallocate() }
@@ -34,6 +34,11 @@ public enum Ensemble {
         private var value = false
         var isSet: Bool { lock.withLock { value } }
         func set() { lock.withLock { value = true } }
+    }
+
+    /// The threads `map` uses: `threads` (0: all cores), at most one per member.
+    public static func workerCount(threads: Int, members: Int) -> Int {
+        max(1, min(threads == 0 ? defaultThreads : threads, members))
     }
 
     /// The default worker count: the number of active cores.

@@ -55,14 +55,3 @@ public struct OutputError: Error, CustomStringConvertible {
         }
     }
 }
-
-/// Test hooks of the executable, driven by the environment (docs/robustness.md): a pause at a
-/// named point of the commit, so that a test can kill -9 the process exactly there.
-enum TestHooks {
-    /// With CRITICALITY_PAUSE_AT=`point`, prints "paused at `point`" on stderr and sleeps 60 s.
-    static func pause(at point: String) {
-        guard ProcessInfo.processInfo.environment["CRITICALITY_PAUSE_AT"] == point else { return }
-        FileHandle.standardError.write(Data("paused at \(point)\n".utf8))
-        sleep(60)
-    }
-}

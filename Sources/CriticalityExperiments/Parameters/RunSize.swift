@@ -22,6 +22,13 @@ struct RunSize {
         throw ParameterError(file: file, message: "the run would need about \(gib(total)) of memory, more than \(Int(fraction * 100)) % of this machine's \(gib(memory)); most of it (\(gib(top.bytes))) comes from \(top.keys): reduce it")
     }
 
+    /// Throws unless `count` observation times are within ``maximumObservations``.
+    static func checkObservations(_ count: Int, file: String) throws {
+        guard count <= maximumObservations else {
+            throw ParameterError(file: file, key: "observe.count", value: .int(count), expected: "at most \(maximumObservations) observation times")
+        }
+    }
+
     /// The number of steps t_end/dt, checked to be a count a run can take.
     static func steps(_ tEnd: Double, _ dt: Double, file: String, key: String) throws -> Double {
         let n = tEnd / dt
@@ -34,17 +41,15 @@ struct RunSize {
 
 extension ExperimentSpec {
     /// The quench's step count, observations and memory, checked (``RunSize``).
-    func checkSize(threads: Int = Ensemble.defaultThreads) throws {
+    func checkSize() throws {
         let longest = kind == .kibbleZurek ? (kibbleZurek?.quenchTimes.map { q in (kibbleZurek!.initialR * q) + kibbleZurek!.delay * q.squareRoot() }.max() ?? 0) : tEnd
         let steps = try RunSize.steps(longest, dt, file: file, key: kind == .kibbleZurek ? "the longest ramp's end time" : "integrator.t_end")
-        guard observationCount <= RunSize.maximumObservations else {
-            throw ParameterError(file: file, key: "observe.count", value: .int(observationCount), expected: "at most \(RunSize.maximumObservations) observation times")
-        }
+        try RunSize.checkObservations(observationCount, file: file)
         let sites = Double(lattice.siteCount), modes = Double(lattice.spectralCount)
         let observations = min(Double(observationCount + 2 + snapshots.count), steps + 1)
         var size = RunSize()
         // Per worker: the state, its spectrum and a stepper's scratch (≤ 12 arrays of the lattice).
-        size.terms.append(("lattice.shape × run.threads", 8 * 12 * sites * Double(max(1, min(threads == 0 ? Ensemble.defaultThreads : threads, members)))))
+        size.terms.append(("lattice.shape × run.threads", 8 * 12 * sites * Double(Ensemble.workerCount(threads: threads, members: members))))
         // Per member and observation: S(k) and G(r) with their shells and bins.
         size.terms.append(("run.members × observe.count", 8 * 2 * Double(members) * observations * (modes + Double(lattice.shape.max()!))))
         size.terms.append(("observe.snapshots × lattice.shape", 8 * Double(snapshots.count) * sites))
@@ -59,12 +64,10 @@ extension DiffusionSpec {
         guard Double(steps) <= RunSize.maximumSteps else {
             throw ParameterError(file: file, key: "sampler.steps", value: .int(steps), expected: "at most \(Int(RunSize.maximumSteps)) steps")
         }
-        guard observationCount <= RunSize.maximumObservations else {
-            throw ParameterError(file: file, key: "observe.count", value: .int(observationCount), expected: "at most \(RunSize.maximumObservations) observation times")
-        }
+        try RunSize.checkObservations(observationCount, file: file)
         let sites = Double(lattice.siteCount), modes = Double(lattice.spectralCount)
         let observations = min(Double(observationCount + 1 + snapshots.count), Double(steps) + 1)
-        let workers = Double(max(1, min(threads == 0 ? Ensemble.defaultThreads : threads, members)))
+        let workers = Double(Ensemble.workerCount(threads: threads, members: members))
         var size = RunSize()
         size.terms.append(("sampler.steps", 8 * 4 * Double(steps)))
         size.terms.append(("lattice.shape × run.threads", 8 * 16 * sites * workers))

@@ -78,7 +78,12 @@ enum Scan {
         // (point, replica) tasks not yet on disk.
         let tasks = points.indices.flatMap { i in (0..<scan.replicas).map { (point: i, replica: $0) } }
         @Sendable func name(_ t: (point: Int, replica: Int)) -> String { String(format: "p%04d-r%03d.json", t.point, t.replica) }
-        var remaining = tasks.filter { (try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0)))) == nil }
+        var stored: PointRecord?
+        var remaining = tasks.filter { task in
+            guard let record = try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name(task))) else { return true }
+            stored = stored ?? record
+            return false
+        }
         let reused = tasks.count - remaining.count
         // scan.plot names summary keys, known once one run has reported: checked on a stored
         // record now, or on the first computed one (so a typo stops the scan after one task).
@@ -87,7 +92,7 @@ enum Scan {
                 throw ParameterError(file: file, message: "scan.plot: '\(key)' is not a number the runs report (they report: \(record.values.keys.sorted().joined(separator: ", ")))")
             }
         }
-        if let stored = tasks.lazy.compactMap({ try? PointRecord(contentsOf: pointsDir.appendingPathComponent(name($0))) }).first { try checkPlotKeys(stored) }
+        if let stored { try checkPlotKeys(stored) }
         if let stopAfter { remaining = Array(remaining.prefix(stopAfter)) }
         // MPI ranks take the remaining tasks in turn (each stores its own records).
         let todo = remaining.indices.filter { $0 % Cluster.size == Cluster.rank }.map { remaining[$0] }, pointRoots = roots
