@@ -47,6 +47,17 @@ public enum Experiment {
         return "\(file): valid; a scan of \(scan.axes.map(\.key).joined(separator: " × ")) over \(scan.points.count) points × \(scan.replicas) replicas of \(job.summary)"
     }
 
+    /// The effective parameters of a parameter file (every default filled in, data prepared),
+    /// as its results folder's parameters.toml records them; a scan's include its `[scan]`.
+    static func effectiveParameters(file: String) throws -> ParameterValue {
+        let root = try ParameterFile.load(file, overrides: [])
+        guard root.hasTable("scan") else { return try Job(file: file, root: root, seed: nil).parameters }
+        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: nil)
+        guard case .table(var t) = job.parameters else { return job.parameters }
+        t["scan"] = scan.parameters
+        return .table(t)
+    }
+
     /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.
     static func execute(_ job: Job, in folder: ResultsFolder, progress: Bool, reproduce: String) throws
         -> (summary: [String: Any], record: [String: Any], report: HTMLReport) {
