@@ -11,7 +11,7 @@ struct CriticalityCommand: ParsableCommand {
         commandName: "criticality",
         abstract: "Statistical physics of generative diffusion: spectral lattice field solvers and critical-regime analysis.",
         version: Experiment.version,
-        subcommands: [Run.self, Analyze.self, Info.self, Bench.self])
+        subcommands: [Run.self, Analyze.self, Info.self, Bench.self, Schema.self])
 }
 
 /// An error as one line on stderr and its exit code: 2 for bad input (the parameter file, the
@@ -33,6 +33,18 @@ func fail(_ error: Error, code: Int32) -> ExitCode {
     FileHandle.standardError.write(Data("criticality: error: \(rank)\(error)\n".utf8))
     if Cluster.size > 1 { Cluster.abort(code: code) }
     return ExitCode(code)
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the JSON Schema of parameter files (for TOML editors and validators), or the parameter reference.")
+
+    @Flag(help: "Print the parameter reference docs/parameters.md (Markdown) instead.")
+    var markdown = false
+
+    func run() {
+        print(markdown ? ParameterSchema.markdownReference() : ParameterSchema.jsonSchemaText(), terminator: "")
+    }
 }
 
 struct Run: ParsableCommand {

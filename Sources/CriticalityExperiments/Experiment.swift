@@ -67,37 +67,23 @@ public enum Experiment {
         var summary: [String: Any]
         var record: [String: Any]
         let bar = progress ? Progress(label: job.name) : nil
+        let kind = ExperimentKinds.named(job.kind)
         do {
-        switch job {
-        case .fieldTheory(let spec) where spec.kind == .quench:
-            (report, summary) = try QuenchOutput.write(try QuenchRun.run(spec, progress: bar), to: folder)
-            report.title = "\(spec.name): quench"
-            record = runRecord(spec)
-        case .fieldTheory(let spec):
-            (report, summary) = try KibbleZurek.run(spec, folder: folder, progress: progress)
-            report.title = "\(spec.name): Kibble–Zurek scaling"
-            record = runRecord(spec)
-        case .diffusion(let prepared) where prepared.spec.windows != nil:
-            (report, summary) = try CriticalWindowsExperiment.run(prepared, folder: folder, progress: bar)
-            report.title = "\(prepared.spec.name): critical windows, \(prepared.spec.model.name) model"
-            record = runRecord(prepared)
-        case .diffusion(let prepared) where prepared.spec.information != nil:
-            (report, summary) = try LatentInformationExperiment.run(prepared, folder: folder, progress: bar)
-            report.title = "\(prepared.spec.name): latent information, \(prepared.spec.model.name) model"
-            record = runRecord(prepared)
-        case .hierarchy(let spec):
-            (report, summary) = try HierarchyExperiment.run(spec, folder: folder, progress: bar)
-            report.title = "\(spec.name): Random Hierarchy Model transition"
-            record = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: .estimate)
-        case .diffusion(let prepared) where prepared.spec.pulse != nil:
-            (report, summary) = try PulseOutput.write(try PulseRun.run(prepared, progress: bar), to: folder)
-            report.title = "\(prepared.spec.name): guidance pulses, \(prepared.spec.model.name) model"
-            record = runRecord(prepared)
-        case .diffusion(let prepared):
-            (report, summary) = try DiffusionOutput.write(DiffusionRun.run(prepared, progress: bar), to: folder)
-            report.title = "\(prepared.spec.name): reverse diffusion, \(prepared.spec.model.name) model"
-            record = runRecord(prepared)
-        }
+            switch (kind.runner, job) {
+            case (.fieldTheory(let run), .fieldTheory(let spec)):
+                (report, summary) = try run(spec, folder, bar)
+                report.title = "\(spec.name): \(kind.title)"
+                record = runRecord(spec)
+            case (.diffusion(let run), .diffusion(let prepared)):
+                (report, summary) = try run(prepared, folder, bar)
+                report.title = "\(prepared.spec.name): \(kind.title), \(prepared.spec.model.name) model"
+                record = runRecord(prepared)
+            case (.hierarchy(let run), .hierarchy(let spec)):
+                (report, summary) = try run(spec, folder, bar)
+                report.title = "\(spec.name): \(kind.title)"
+                record = commonRecord(parameters: spec.effectiveParameters, file: spec.file, seed: spec.seed, threads: spec.threads, planner: .estimate)
+            default: fatalError("run.kind \(kind.name) was read by another family's specification")
+            }
         } catch let e as NonFiniteState {
             bar?.finish()
             throw NonFiniteField(experiment: job.name, state: e, hint: job.nonFiniteHint)
@@ -121,18 +107,18 @@ public enum Experiment {
         case hierarchy(HierarchySpec)
 
         init(file: String, root: ParameterValue, seed: UInt64?) throws {
-            let kind = try ParameterFile.kind(root, file: file)
-            if kind == "hierarchy-transition" {
+            switch ExperimentKinds.named(try ParameterFile.kind(root, file: file)).runner {
+            case .hierarchy:
                 var spec = try HierarchySpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
                 try spec.checkSize()
                 self = .hierarchy(spec)
-            } else if ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"].contains(kind) {
+            case .diffusion:
                 var spec = try DiffusionSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
                 try spec.checkSize()
                 self = .diffusion(spec)
-            } else {
+            case .fieldTheory:
                 var spec = try ExperimentSpec(file: file, root: root, defaultName: ParameterFile.defaultName(file))
                 if let seed { spec.seed = seed }
                 try spec.checkSize()
@@ -161,6 +147,15 @@ public enum Experiment {
             case .fieldTheory(let s): s.name
             case .diffusion(let p): p.spec.name
             case .hierarchy(let h): h.name
+            }
+        }
+
+        /// run.kind.
+        var kind: String {
+            switch self {
+            case .fieldTheory(let s): s.kind.rawValue
+            case .diffusion(let p): p.spec.kind
+            case .hierarchy: "hierarchy-transition"
             }
         }
 

@@ -124,7 +124,7 @@ let badNeighbouringInputs: [BadDiffusionInput] = [
     .init("information factor that is not a partition", base: twoGaussianInformation, overrides: ["information.factors={a = [[0], [0]]}"],
           expected: ["information.factors.a", "every label [0, 1] once"]),
     .init("too many synonyms", base: smallHierarchy, overrides: ["hierarchy.vocabulary=4", "hierarchy.synonyms=5"], expected: ["hierarchy.synonyms = 5", "1…v^(s−1) = 4"]),
-    .init("schedule with the epsilon process", base: smallHierarchy, overrides: ["noise.type=\"epsilon\"", "noise.schedule=\"ou\""], expected: ["noise.schedule applies only to noise.type = \"gaussian\""]),
+    .init("schedule with the epsilon process", base: smallHierarchy, overrides: ["noise.type=\"epsilon\"", "noise.schedule=\"ou\""], expected: ["noise.schedule does not apply to noise.type = \"epsilon\" (only to \"gaussian\")"]),
     .init("too many leaves", base: smallHierarchy, overrides: ["hierarchy.depths=[20]"], expected: ["hierarchy.depths = [20]", "s^L ≤ 65536"]),
     .init("unknown hierarchy key", base: smallHierarchy, overrides: ["hierarchy.depth=3"], expected: ["unknown key 'hierarchy.depth'"]),
 ]

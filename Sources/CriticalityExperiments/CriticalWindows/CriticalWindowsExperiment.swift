@@ -14,10 +14,9 @@ public struct WindowsSpec: Sendable, Equatable {
     public var points: Int
     public var samples: Int
 
-    init(file: String, root: ParameterValue, spec: DiffusionSpec) throws {
-        let s = try ParameterSection(file: file, root: root, path: "windows", allowed: ["chain", "epsilon", "points", "samples"])
-        let all = Set(spec.isotropicMixture!.labels)
-        chain = try s.value("chain", default: [[all.min()!]], expected: "an array of label arrays, nested from coarse to fine, e.g. [[0, 1], [0]]") { v -> [[Int]]? in
+    init(_ s: ParameterSection, spec: DiffusionSpec) throws {
+        let file = s.file, all = Set(spec.isotropicMixture!.labels)
+        chain = try s.value("chain", default: [[all.min()!]], echo: { .array($0.map { .array($0.map { .int($0) }) }) }) { v -> [[Int]]? in
             guard case .array(let a) = v, !a.isEmpty else { return nil }
             let sets = a.map { x -> [Int]? in
                 guard case .array(let b) = x else { return nil }
@@ -34,13 +33,9 @@ public struct WindowsSpec: Sendable, Equatable {
             }
             outer = Set(set)
         }
-        epsilon = try s.double("epsilon", default: 0.1, { $0 > 0 && $0 < 0.5 }, expected: "an ε in (0, ½)")
-        points = try s.int("points", default: 12, { $0 >= 2 && $0 <= 200 }, expected: "an integer in 2…200")
-        samples = try s.int("samples", default: 20000, { $0 >= 100 }, expected: "an integer ≥ 100")
-    }
-
-    var parameters: ParameterValue {
-        .table(["chain": .array(chain.map { .array($0.map { .int($0) }) }), "epsilon": .double(epsilon), "points": .int(points), "samples": .int(samples)])
+        epsilon = try s.double("epsilon")
+        points = try s.int("points")
+        samples = try s.int("samples")
     }
 
     /// Feature k: (after, before) as label sets.

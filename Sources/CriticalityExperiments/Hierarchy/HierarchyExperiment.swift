@@ -28,26 +28,30 @@ public struct HierarchySpec: Sendable, Equatable {
 
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
-        _ = try ParameterSection(file: file, root: root, path: "", allowed: [], subtables: ["run", "hierarchy", "noise"])
-        let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "samples", "threads"])
-        name = try run.string("name", default: defaultName, oneOf: [])
-        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
-        seed = UInt64(try run.int("seed", default: 1, { $0 >= 0 }, expected: "a non-negative integer"))
-        samples = try run.int("samples", default: 1000, { $0 >= 2 }, expected: "an integer ≥ 2")
-        threads = try run.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
-        let h = try ParameterSection(file: file, root: root, path: "hierarchy", allowed: ["vocabulary", "synonyms", "branching", "depths"])
-        vocabulary = try h.int("vocabulary", default: 8, { $0 >= 2 }, expected: "an integer v ≥ 2")
-        branching = try h.int("branching", default: 2, { $0 >= 2 }, expected: "an integer s ≥ 2")
+        let echo = ParameterEcho(), p = HierarchyParameters.self
+        func section(_ table: ParameterTable) throws -> ParameterSection { try ParameterSection(file: file, root: root, table, echo: echo) }
+        _ = try section(HierarchyParameters.family.tables[0])
+        let run = try section(p.run)
+        _ = try run.string("kind")
+        name = try run.string("name", default: defaultName)
+        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: run.declared("name").expected) }
+        seed = UInt64(try run.int("seed"))
+        samples = try run.int("samples")
+        threads = try run.int("threads")
+        let h = try section(p.hierarchy)
+        vocabulary = try h.int("vocabulary")
+        branching = try h.int("branching")
         let (v, s) = (vocabulary, branching)
         let tuples = pow(Double(v), Double(s))
         guard tuples <= Double(1 << 22) else { throw ParameterError(file: file, message: "hierarchy.vocabulary^branching = \(v)^\(s) exceeds 2²² tuples") }
-        synonyms = try h.int("synonyms", default: 4, { $0 >= 1 && Double(v) * Double($0) <= tuples }, expected: "an integer m in 1…v^(s−1) = \(Int(tuples) / v) (rules are distinct s-tuples)")
-        depths = try h.ints("depths", count: 1...12, { $0 >= 1 && pow(Double(s), Double($0)) <= 65536 }, expected: "an array of depths L ≥ 1 with s^L ≤ 65536 leaves")
-        let n = try ParameterSection(file: file, root: root, path: "noise", allowed: ["type", "schedule", "from", "to", "points"])
-        noise = Noise(rawValue: try n.string("type", default: "gaussian", oneOf: ["gaussian", "epsilon", "mask"]))!
-        points = try n.int("points", default: 25, { $0 >= 3 && $0 <= 1000 }, expected: "an integer in 3…1000")
+        synonyms = try h.int("synonyms", { Double(v) * Double($0) <= tuples }, expected: "an integer m in 1…v^(s−1) = \(Int(tuples) / v) (rules are distinct s-tuples)")
+        depths = try h.ints("depths", { pow(Double(s), Double($0)) <= 65536 })
+        let n = try section(p.noise)
+        noise = Noise(rawValue: try n.string("type"))!
+        try n.checkApplicable(noise.rawValue)
+        points = try n.int("points")
         if noise == .gaussian {
-            switch try n.string("schedule", default: "vp", oneOf: ["vp", "ou", "cosine", "ve"]) {
+            switch try n.string("schedule") {
             case "ou": schedule = .ou
             case "cosine": schedule = .cosine
             case "ve": schedule = .ve
@@ -58,11 +62,11 @@ public struct HierarchySpec: Sendable, Equatable {
             from = try n.double("from", default: lo, { d.contains($0) && $0 > 0 }, expected: "a positive time of schedule \"\(sch.name)\"")
             to = try n.double("to", default: hi, { [from] in d.contains($0) && $0 > from }, expected: "a time above noise.from = \(from) within \(d)")
         } else {
-            guard !n.has("schedule") else { throw ParameterError(file: file, message: "noise.schedule applies only to noise.type = \"gaussian\"") }
             schedule = .vp
             from = try n.double("from", default: 0, { $0 >= 0 && $0 < 1 }, expected: "an ε in [0, 1)")
             to = try n.double("to", default: 1, { [from] in $0 > from && $0 <= 1 }, expected: "an ε in (noise.from, 1]")
         }
+        parameters = echo.tree
     }
 
     /// The noise values: log-spaced times or uniform ε.
@@ -83,15 +87,10 @@ public struct HierarchySpec: Sendable, Equatable {
         }
     }
 
-    public var effectiveParameters: ParameterValue {
-        var n: [String: ParameterValue] = ["type": .string(noise.rawValue), "from": .double(from), "to": .double(to), "points": .int(points)]
-        if noise == .gaussian { n["schedule"] = .string(schedule.name) }
-        return .table([
-            "run": .table(["name": .string(name), "kind": .string("hierarchy-transition"), "seed": .int(Int(seed)), "samples": .int(samples), "threads": .int(threads)]),
-            "hierarchy": .table(["vocabulary": .int(vocabulary), "synonyms": .int(synonyms), "branching": .int(branching), "depths": .array(depths.map { .int($0) })]),
-            "noise": .table(n),
-        ])
-    }
+    /// The parameters as read (every default filled in).
+    var parameters: ParameterValue = .table([:])
+    /// Every parameter after defaults and overrides, with the seed as run.
+    public var effectiveParameters: ParameterValue { parameters.setting(["run", "seed"], .int(Int(seed))) }
 }
 
 /// Runs the RHM forward–backward experiment and writes its files (docs/output.md, "Hierarchy transition").

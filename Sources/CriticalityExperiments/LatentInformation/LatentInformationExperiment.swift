@@ -17,12 +17,12 @@ public struct InformationSpec: Sendable, Equatable {
     public var continuations: Int
     public var samples: Int
 
-    init(file: String, root: ParameterValue, spec: DiffusionSpec) throws {
-        let s = try ParameterSection(file: file, root: root, path: "information", allowed: ["factors", "points", "branches", "continuations", "samples"])
+    init(_ s: ParameterSection, spec: DiffusionSpec) throws {
+        let file = s.file
         let labels = Array(Set(spec.isotropicMixture!.labels)).sorted()
         if s.has("factors") {
             guard case .table(let t)? = s.table["factors"], !t.isEmpty else {
-                throw ParameterError(file: file, key: "information.factors", value: s.table["factors"], expected: "a table of named partitions of the labels, e.g. { coarse = [[0, 1], [2, 3]] }")
+                throw ParameterError(file: file, key: "information.factors", value: s.table["factors"], expected: s.declared("factors").expected)
             }
             factors = try t.keys.sorted().map { name in
                 let key = "information.factors.\(name)"
@@ -40,15 +40,11 @@ public struct InformationSpec: Sendable, Equatable {
             guard labels.count >= 2 else { throw ParameterError(file: file, message: "[information] needs a model with at least two labels") }
             factors = [Factor(name: "component", groups: labels.map { [$0] })]
         }
-        points = try s.int("points", default: 60, { $0 >= 3 && $0 <= 1000 }, expected: "an integer in 3…1000")
-        branches = try s.int("branches", default: 8, { $0 >= 1 && $0 <= spec.steps }, expected: "a number of branch times in 1…sampler.steps = \(spec.steps)")
-        continuations = try s.int("continuations", default: 8, { $0 >= 2 }, expected: "an integer ≥ 2")
-        samples = try s.int("samples", default: 20000, { $0 >= 100 }, expected: "an integer ≥ 100")
-    }
-
-    var parameters: ParameterValue {
-        .table(["factors": .table(Dictionary(uniqueKeysWithValues: factors.map { ($0.name, .array($0.groups.map { .array($0.map { .int($0) }) })) })),
-                "points": .int(points), "branches": .int(branches), "continuations": .int(continuations), "samples": .int(samples)])
+        s.record("factors", .table(Dictionary(uniqueKeysWithValues: factors.map { ($0.name, .array($0.groups.map { .array($0.map { .int($0) }) })) })))
+        points = try s.int("points")
+        branches = try s.int("branches", { $0 <= spec.steps }, expected: "a number of branch times in 1…sampler.steps = \(spec.steps)")
+        continuations = try s.int("continuations")
+        samples = try s.int("samples")
     }
 }
 

@@ -2,10 +2,8 @@ import Foundation
 
 /// Reading a parameter file: TOML text, then `--set key=value` overrides, as one value tree.
 enum ParameterFile {
-    /// Every `run.kind`; quench and kibble-zurek are ``ExperimentSpec``s, reverse-diffusion a
-    /// ``DiffusionSpec`` (guidance-pulse, critical-windows and latent-information ones with a
-    /// section of their own), hierarchy-transition a ``HierarchySpec``.
-    static let kinds = ["quench", "kibble-zurek", "reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information", "hierarchy-transition"]
+    /// Every `run.kind` (``ExperimentKinds``).
+    static var kinds: [String] { ExperimentKinds.names }
 
     static func load(_ path: String, overrides: [String]) throws -> ParameterValue {
         let text = try readText(path)

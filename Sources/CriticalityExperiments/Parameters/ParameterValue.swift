@@ -118,6 +118,13 @@ public indirect enum ParameterValue: Sendable, Equatable, CustomStringConvertibl
         self = .table(t)
     }
 
+    /// The tree with the value at `path` replaced (tables created on the way).
+    func setting(_ path: [String], _ value: ParameterValue) -> ParameterValue {
+        var t = self
+        try? t.set(path, to: value)
+        return t
+    }
+
     public var description: String {
         switch self {
         case .int(let v): "\(v)"

@@ -34,60 +34,47 @@ public struct PulseSpec: Sendable, Equatable {
     public var resamples: Int
     public var level: Double
 
-    init(file: String, root: ParameterValue, spec: DiffusionSpec) throws {
-        let s = try ParameterSection(file: file, root: root, path: "pulse",
-                                     allowed: ["centers", "from", "to", "points", "width", "width_steps", "strength", "budget", "random", "critical",
-                                               "targets", "resamples", "level"])
+    init(_ s: ParameterSection, spec: DiffusionSpec) throws {
+        let file = s.file
         let (lo, hi) = (spec.tEnd, spec.tStart), inside = { (t: Double) in t >= lo && t <= hi }
         let range = "times within [sampler.t_end, sampler.t_start] = [\(lo), \(hi)]"
         if s.has("centers") {
             for k in ["from", "to", "points"] where s.has(k) { throw ParameterError(file: file, message: "pulse.centers and pulse.\(k) exclude each other") }
-            centers = try s.doubles("centers", count: 1...1000, inside, expected: "an array of " + range).sorted()
+            centers = try s.doubles("centers", inside, expected: "an array of " + range).sorted()
         } else {
-            let from = try s.double("from", default: lo, inside, expected: "one of the " + range)
-            let to = try s.double("to", default: hi, { inside($0) && $0 > from }, expected: "a time above pulse.from = \(from), at most sampler.t_start = \(hi)")
-            let n = try s.int("points", default: 16, { $0 >= 2 && $0 <= 1000 }, expected: "an integer in 2…1000")
+            let from = try s.double("from", default: lo, inside, expected: "one of the " + range, recorded: false)
+            let to = try s.double("to", default: hi, { inside($0) && $0 > from }, expected: "a time above pulse.from = \(from), at most sampler.t_start = \(hi)", recorded: false)
+            let n = try s.int("points", recorded: false)
             centers = (0..<n).map { from * pow(to / from, Double($0) / Double(n - 1)) }
         }
+        // The grid as run: a rerun of parameters.toml need not recompute it.
+        s.record("centers", .array(centers.map { .double($0) }))
         if s.has("width") && s.has("width_steps") { throw ParameterError(file: file, message: "pulse.width and pulse.width_steps exclude each other") }
-        width = s.has("width_steps") ? .steps(try s.int("width_steps", { $0 >= 1 && $0 <= spec.steps }, expected: "a number of grid points in 1…sampler.steps = \(spec.steps)"))
-                                     : .logTime(try s.double("width", default: 0.5, { $0 > 0 }, expected: "a positive width in units of log t"))
-        strength = try s.double("strength", expected: "the guidance weight w_p inside the pulse (a finite number)")
+        width = s.has("width_steps") ? .steps(try s.int("width_steps", { $0 <= spec.steps }, expected: "a number of grid points in 1…sampler.steps = \(spec.steps)"))
+                                     : .logTime(try s.double("width"))
+        strength = try s.double("strength")
         base = spec.guidance.map { if case .constant(let w) = $0.weight { w } else { 0 } } ?? 0
-        equalBudget = try s.string("budget", default: "fixed", oneOf: ["fixed", "equal"]) == "equal"
-        randomControl = try s.value("random", default: true, expected: "true or false") { if case .bool(let b) = $0 { b } else { nil } }
-        critical = try s.value("critical", default: nil as Double?, expected: "\"auto\" or a time within [\(lo), \(hi)]") { v -> Double?? in
+        equalBudget = try s.string("budget") == "equal"
+        randomControl = try s.bool("random")
+        critical = try s.value("critical", default: nil as Double?, expected: "\"auto\" or a time within [\(lo), \(hi)]",
+                               echo: { $0.map { .double($0) } ?? .string("auto") }) { v -> Double?? in
             if case .string("auto") = v { return .some(nil) }
             return ParameterSection.number(v).flatMap { inside($0) ? .some($0) : nil }
         }
-        resamples = try s.int("resamples", default: 2000, { $0 >= 100 }, expected: "an integer ≥ 100")
-        level = try s.double("level", default: 0.95, { $0 > 0 && $0 < 1 }, expected: "a coverage in (0, 1), e.g. 0.95")
+        resamples = try s.int("resamples")
+        level = try s.double("level")
         if s.has("targets") {
             guard spec.guidance?.labels.isEmpty ?? true else { throw ParameterError(file: file, message: "pulse.targets and guidance.class exclude each other") }
             guard case .table(let t)? = s.table["targets"], !t.isEmpty else {
-                throw ParameterError(file: file, key: "pulse.targets", value: s.table["targets"], expected: "a table of named features, e.g. { coarse = [0, 1], fine = [0, 2] }")
+                throw ParameterError(file: file, key: "pulse.targets", value: s.table["targets"], expected: s.declared("targets").expected)
             }
-            let named = try ParameterSection(file: file, root: root, path: "pulse.targets", allowed: Set(t.keys))
-            targets = try t.keys.sorted().map { Target(name: $0, labels: try DiffusionSpec.classes(named, $0, model: spec.model)) }
+            targets = try t.keys.sorted().map { Target(name: $0, labels: try DiffusionSpec.classes(t[$0], file: file, key: "pulse.targets.\($0)", model: spec.model)) }
+            s.record("targets", .table(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, .array($0.labels.map { .int($0) })) })))
         } else {
             guard let labels = spec.guidance?.labels, !labels.isEmpty else {
                 throw ParameterError(file: file, message: "a guidance-pulse run needs a target: guidance.class, or pulse.targets")
             }
             targets = [Target(name: "target", labels: labels)]
         }
-    }
-
-    /// The section as read; `targets` false when they came from guidance.class.
-    func parameters(targets withTargets: Bool) -> ParameterValue {
-        var t: [String: ParameterValue] = [
-            "centers": .array(centers.map { .double($0) }), "strength": .double(strength), "budget": .string(equalBudget ? "equal" : "fixed"),
-            "random": .bool(randomControl), "critical": critical.map { .double($0) } ?? .string("auto"), "resamples": .int(resamples), "level": .double(level),
-        ]
-        if withTargets { t["targets"] = .table(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, .array($0.labels.map { .int($0) })) })) }
-        switch width {
-        case .logTime(let w): t["width"] = .double(w)
-        case .steps(let k): t["width_steps"] = .int(k)
-        }
-        return .table(t)
     }
 }

@@ -48,6 +48,8 @@ public struct ExperimentSpec: Sendable {
     public var scheduleStart: Double
     public var snapshots: [Double]
     public var kibbleZurek: KibbleZurek?
+    /// The parameters as read (every default filled in).
+    var parameters: ParameterValue = .table([:])
 
     /// Reads and validates a parameter file; `overrides` are `key=value` strings (TOML values).
     public static func load(file path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> ExperimentSpec {
@@ -58,72 +60,66 @@ public struct ExperimentSpec: Sendable {
 
     init(file: String, root: ParameterValue, defaultName: String) throws {
         self.file = file
-        _ = try ParameterSection(file: file, root: root, path: "", allowed: [],
-                                 subtables: ["run", "lattice", "model", "initial", "integrator", "observe", "kibble_zurek"])
+        let echo = ParameterEcho(), t = QuenchParameters.self
+        func section(_ table: ParameterTable) throws -> ParameterSection { try ParameterSection(file: file, root: root, table, echo: echo) }
+        _ = try section(QuenchParameters.family.tables[0])
 
-        let run = try ParameterSection(file: file, root: root, path: "run", allowed: ["name", "kind", "seed", "members", "threads", "fft_threads", "planner"])
-        name = try run.string("name", default: defaultName, oneOf: [])
-        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: "a non-empty name without '/'") }
-        kind = Kind(rawValue: try run.string("kind", default: "quench", oneOf: ["quench", "kibble-zurek"]))!
-        seed = UInt64(try run.int("seed", default: 1, { $0 >= 0 }, expected: "a non-negative integer"))
-        members = try run.int("members", default: 8, { $0 >= 1 }, expected: "a positive integer")
-        threads = try run.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
-        fftThreads = try run.int("fft_threads", default: 1, { $0 >= 1 }, expected: "a positive integer")
-        planner = PlannerEffort(rawValue: try run.string("planner", default: "estimate", oneOf: ["estimate", "measure"]))!
+        let run = try section(t.run)
+        name = try run.string("name", default: defaultName)
+        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: run.declared("name").expected) }
+        kind = Kind(rawValue: try run.string("kind"))!
+        seed = UInt64(try run.int("seed"))
+        members = try run.int("members")
+        threads = try run.int("threads")
+        fftThreads = try run.int("fft_threads")
+        planner = PlannerEffort(rawValue: try run.string("planner"))!
 
-        let lat = try ParameterSection(file: file, root: root, path: "lattice", allowed: ["shape", "box"])
-        let shape = try lat.ints("shape", count: 1...3, { $0 >= 1 }, expected: "an array of 1 to 3 positive integers, e.g. [128, 128]")
-        let box = try lat.doubles("box", default: shape.map(Double.init), count: shape.count...shape.count, { $0 > 0 },
+        let lat = try section(t.lattice)
+        let shape = try lat.ints("shape")
+        let box = try lat.doubles("box", default: shape.map(Double.init), count: shape.count...shape.count,
                                   expected: "an array of \(shape.count) positive box lengths, one per axis of lattice.shape")
         lattice = try Lattice(shape: shape, boxLength: box)
 
-        let mod = try ParameterSection(file: file, root: root, path: "model",
-                                       allowed: ["type", "r", "u", "kappa", "h", "temperature", "wavenumber"], subtables: ["ramp"])
-        let type = try mod.string("type", default: "model-a", oneOf: ["model-a", "swift-hohenberg"])
-        let nonNegative = "a non-negative number"
-        let temperature = try mod.double("temperature", { $0 >= 0 }, expected: nonNegative)
+        let mod = try section(t.model)
+        let type = try mod.string("type")
+        try mod.checkApplicable(type)
+        let temperature = try mod.double("temperature")
         if type == "model-a" {
-            let ramp = try ParameterSection(file: file, root: root, path: "model.ramp", allowed: ["critical_time", "quench_time"])
             let r: MassSchedule
             if mod.has("ramp") {
+                let ramp = try section(t.ramp)
                 guard !mod.has("r") else { throw ParameterError(file: file, message: "model.r and [model.ramp] exclude each other: give one") }
-                r = .ramp(criticalTime: try ramp.double("critical_time"),
-                          quenchTime: try ramp.double("quench_time", { $0 > 0 }, expected: "a positive number"))
+                r = .ramp(criticalTime: try ramp.double("critical_time"), quenchTime: try ramp.double("quench_time"))
             } else {
                 r = .constant(try mod.double("r", default: kind == .kibbleZurek ? 0 : nil))
             }
-            model = .modelA(r: r, u: try mod.double("u", default: 1, { $0 >= 0 }, expected: nonNegative),
-                            kappa: try mod.double("kappa", default: 1, { $0 > 0 }, expected: "a positive number"),
-                            h: try mod.double("h", default: 0), temperature: temperature)
-            if mod.has("wavenumber") { throw ParameterError(file: file, message: "model.wavenumber is a swift-hohenberg key; model.type is \"model-a\"") }
+            model = .modelA(r: r, u: try mod.double("u"), kappa: try mod.double("kappa"), h: try mod.double("h"), temperature: temperature)
         } else {
-            model = .swiftHohenberg(r: try mod.double("r"), wavenumber: try mod.double("wavenumber", { $0 > 0 }, expected: "a positive number"),
-                                    temperature: temperature)
-            for k in ["u", "kappa", "h", "ramp"] where mod.has(k) { throw ParameterError(file: file, message: "model.\(k) is a model-a key; model.type is \"swift-hohenberg\"") }
+            if mod.has("ramp") { throw ParameterError(file: file, message: "model.ramp does not apply to model.type = \"swift-hohenberg\" (only to \"model-a\")") }
+            model = .swiftHohenberg(r: try mod.double("r"), wavenumber: try mod.double("wavenumber"), temperature: temperature)
         }
 
-        let ini = try ParameterSection(file: file, root: root, path: "initial", allowed: ["mean", "amplitude"])
-        initialMean = try ini.double("mean", default: 0)
-        initialAmplitude = try ini.double("amplitude", default: 0.01, { $0 >= 0 }, expected: nonNegative)
+        let ini = try section(t.initial)
+        initialMean = try ini.double("mean")
+        initialAmplitude = try ini.double("amplitude")
 
-        let integ = try ParameterSection(file: file, root: root, path: "integrator", allowed: ["stepper", "dt", "t_end", "dealias"])
-        stepper = StepperKind(rawValue: try integ.string("stepper", default: StepperKind.exponentialEulerMaruyama.rawValue,
-                                                        oneOf: StepperKind.allCases.map(\.rawValue)))!
-        dt = try integ.double("dt", { $0 > 0 }, expected: "a positive time step")
-        tEnd = kind == .kibbleZurek ? 0 : try integ.double("t_end", { $0 > 0 }, expected: "a positive end time")
-        if kind == .quench, tEnd < dt {
-            throw ParameterError(file: file, key: "integrator.t_end", value: .double(tEnd), expected: "at least one step, t_end ≥ dt = \(dt)")
-        }
+        let integ = try section(t.integrator)
+        stepper = StepperKind(rawValue: try integ.string("stepper"))!
+        dt = try integ.double("dt")
         if kind == .kibbleZurek, integ.has("t_end") {
             throw ParameterError(file: file, message: "integrator.t_end is set by the quench for kind \"kibble-zurek\": remove it")
         }
-        dealias = try integ.double("dealias", default: Dealiasing.cubicFraction, { $0 > 0 && $0 < 1 }, expected: "a fraction in (0, 1)")
+        tEnd = kind == .kibbleZurek ? 0 : try integ.double("t_end")
+        if kind == .quench, tEnd < dt {
+            throw ParameterError(file: file, key: "integrator.t_end", value: .double(tEnd), expected: "at least one step, t_end ≥ dt = \(dt)")
+        }
+        dealias = try integ.double("dealias")
 
-        let obs = try ParameterSection(file: file, root: root, path: "observe", allowed: ["schedule", "count", "start", "snapshots"])
-        schedule = Schedule(rawValue: try obs.string("schedule", default: "log", oneOf: ["linear", "log"]))!
-        observationCount = try obs.int("count", default: 40, { $0 >= 1 }, expected: "a positive integer")
-        scheduleStart = try obs.double("start", default: max(dt, tEnd / 1000), { $0 > 0 }, expected: "a positive time")
-        snapshots = try obs.doubles("snapshots", default: [], count: 0...16, { $0 >= 0 }, expected: "an array of up to 16 non-negative times")
+        let obs = try section(t.observe)
+        schedule = Schedule(rawValue: try obs.string("schedule"))!
+        observationCount = try obs.int("count")
+        scheduleStart = try obs.double("start", default: max(dt, tEnd / 1000))
+        snapshots = try obs.doubles("snapshots")
         if kind == .quench {
             guard schedule == .linear || scheduleStart < tEnd else {
                 throw ParameterError(file: file, key: "observe.start", value: .double(scheduleStart), expected: "a time below integrator.t_end = \(tEnd)")
@@ -134,11 +130,8 @@ public struct ExperimentSpec: Sendable {
         }
 
         if kind == .kibbleZurek {
-            let kz = try ParameterSection(file: file, root: root, path: "kibble_zurek", allowed: ["quench_times", "initial_r", "delay"])
-            kibbleZurek = KibbleZurek(
-                quenchTimes: try kz.doubles("quench_times", count: 2...64, { $0 > 0 }, expected: "an array of at least 2 positive quench times"),
-                initialR: try kz.double("initial_r", default: 1, { $0 > 0 }, expected: "a positive number"),
-                delay: try kz.double("delay", default: 2, { $0 > 0 }, expected: "a positive number"))
+            let kz = try section(t.kibbleZurek)
+            kibbleZurek = KibbleZurek(quenchTimes: try kz.doubles("quench_times"), initialR: try kz.double("initial_r"), delay: try kz.double("delay"))
             guard case .modelA(.constant, _, _, _, _) = model else {
                 throw ParameterError(file: file, message: "kind \"kibble-zurek\" builds its own ramp: use model.type = \"model-a\" without [model.ramp]")
             }
@@ -149,6 +142,7 @@ public struct ExperimentSpec: Sendable {
             throw ParameterError(file: file, key: "integrator.stepper", value: .string("etdrk4"),
                                  expected: "a stochastic stepper (exponential-euler-maruyama or semi-implicit-euler) because model.temperature > 0")
         }
+        parameters = echo.tree
     }
 
     public var temperature: Double {
@@ -157,37 +151,9 @@ public struct ExperimentSpec: Sendable {
         }
     }
 
-    /// Every parameter after defaults and overrides, in the parameter-file layout.
-    public var effectiveParameters: ParameterValue {
-        var modelTable: [String: ParameterValue]
-        switch model {
-        case .modelA(let r, let u, let kappa, let h, let t):
-            modelTable = ["type": .string("model-a"), "u": .double(u), "kappa": .double(kappa), "h": .double(h), "temperature": .double(t)]
-            switch r {
-            case .constant(let v): modelTable["r"] = .double(v)
-            case .ramp(let tc, let tq): modelTable["ramp"] = .table(["critical_time": .double(tc), "quench_time": .double(tq)])
-            }
-        case .swiftHohenberg(let r, let k, let t):
-            modelTable = ["type": .string("swift-hohenberg"), "r": .double(r), "wavenumber": .double(k), "temperature": .double(t)]
-        }
-        var integrator: [String: ParameterValue] = ["stepper": .string(stepper.rawValue), "dt": .double(dt), "dealias": .double(dealias)]
-        if kind == .quench { integrator["t_end"] = .double(tEnd) }
-        var tree: [String: ParameterValue] = [
-            "run": .table(["name": .string(name), "kind": .string(kind.rawValue), "seed": .int(Int(seed)), "members": .int(members),
-                           "threads": .int(threads), "fft_threads": .int(fftThreads), "planner": .string(planner.rawValue)]),
-            "lattice": .table(["shape": .array(lattice.shape.map { .int($0) }), "box": .array(lattice.boxLength.map { .double($0) })]),
-            "model": .table(modelTable),
-            "initial": .table(["mean": .double(initialMean), "amplitude": .double(initialAmplitude)]),
-            "integrator": .table(integrator),
-            "observe": .table(["schedule": .string(schedule.rawValue), "count": .int(observationCount), "start": .double(scheduleStart),
-                               "snapshots": .array(snapshots.map { .double($0) })]),
-        ]
-        if let kz = kibbleZurek {
-            tree["kibble_zurek"] = .table(["quench_times": .array(kz.quenchTimes.map { .double($0) }),
-                                           "initial_r": .double(kz.initialR), "delay": .double(kz.delay)])
-        }
-        return .table(tree)
-    }
+    /// Every parameter after defaults and overrides, in the parameter-file layout: what was
+    /// read, with the seed as run.
+    public var effectiveParameters: ParameterValue { parameters.setting(["run", "seed"], .int(Int(seed))) }
 }
 
 extension ParameterValue {

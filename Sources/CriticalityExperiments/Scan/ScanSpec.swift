@@ -23,11 +23,10 @@ public struct ScanSpec: Sendable, Equatable {
     public var plot: [[String]]
 
     init(file: String, root: ParameterValue) throws {
-        let s = try ParameterSection(file: file, root: root, path: "scan",
-                                     allowed: ["parameter", "values", "from", "to", "points", "grid", "replicas", "threads", "plot"], subtables: ["second"])
+        let s = try ParameterSection(file: file, root: root, ScanParameters.scan, echo: nil)
         var axes = [try ScanSpec.axis(s, file: file, root: root)]
         if s.has("second") {
-            let second = try ParameterSection(file: file, root: root, path: "scan.second", allowed: ["parameter", "values", "from", "to", "points", "grid"])
+            let second = try ParameterSection(file: file, root: root, ScanParameters.second, echo: nil)
             axes.append(try ScanSpec.axis(second, file: file, root: root))
             guard axes[1].key != axes[0].key else {
                 throw ParameterError(file: file, key: "scan.second.parameter", value: .string(axes[1].key), expected: "a key other than scan.parameter")
@@ -38,10 +37,10 @@ public struct ScanSpec: Sendable, Equatable {
         guard perReplica <= ScanSpec.maximumTasks else {
             throw ParameterError(file: file, message: "the scan has \(perReplica) points: expected at most \(ScanSpec.maximumTasks) (scan.points × scan.second.points)")
         }
-        replicas = try s.int("replicas", default: 1, { $0 >= 1 && $0 <= ScanSpec.maximumTasks / perReplica },
+        replicas = try s.int("replicas", { $0 <= ScanSpec.maximumTasks / perReplica },
                              expected: "a positive number of replicas, at most \(ScanSpec.maximumTasks / perReplica) (\(ScanSpec.maximumTasks) tasks in all)")
-        threads = try s.int("threads", default: 0, { $0 >= 0 }, expected: "a non-negative integer (0 = all cores)")
-        plot = try s.value("plot", default: [], expected: "an array of summary keys, or of arrays of keys (one panel each)") { v -> [[String]]? in
+        threads = try s.int("threads")
+        plot = try s.value("plot", default: []) { v -> [[String]]? in
             guard case .array(let a) = v else { return nil }
             let panels = a.compactMap { e -> [String]? in
                 switch e {
@@ -57,7 +56,7 @@ public struct ScanSpec: Sendable, Equatable {
     }
 
     static func axis(_ s: ParameterSection, file: String, root: ParameterValue) throws -> Axis {
-        let key = try s.value("parameter", default: nil, expected: "a dotted key of a numeric parameter, e.g. \"sampler.t_end\"") { v -> String? in
+        let key = try s.value("parameter", default: nil) { v -> String? in
             if case .string(let k) = v, !k.isEmpty, !k.hasPrefix("scan") { k } else { nil }
         }
         if key == "run.seed" { throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "another key: seeds are scanned by scan.replicas") }
@@ -71,17 +70,17 @@ public struct ScanSpec: Sendable, Equatable {
             for k in ["from", "to", "points", "grid"] where s.has(k) {
                 throw ParameterError(file: file, message: "\(s.key("values")) and \(s.key(k)) exclude each other: give a list or a grid")
             }
-            let values = try s.value("values", default: nil, expected: "a non-empty array of numbers") { v -> [ParameterValue]? in
+            let values = try s.value("values", default: nil) { v -> [ParameterValue]? in
                 guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ ParameterSection.number($0) != nil }) else { return nil }
                 return a
             }
             let x = values.compactMap(ParameterSection.number)
             return Axis(key: key, values: values, logarithmic: x.allSatisfy { $0 > 0 } && x.max()! >= 10 * x.min()!)
         }
-        let grid = try s.string("grid", default: "linear", oneOf: ["linear", "log"])
+        let grid = try s.string("grid")
         let from = try s.double("from", { grid == "linear" || $0 > 0 }, expected: grid == "log" ? "a positive number (log grid)" : "a finite number")
         let to = try s.double("to", { $0 != from && (grid == "linear" || $0 > 0) }, expected: "a number other than \(s.key("from")) = \(from)\(grid == "log" ? ", positive (log grid)" : "")")
-        let n = try s.int("points", { $0 >= 2 && $0 <= ScanSpec.maximumTasks }, expected: "an integer in 2…\(ScanSpec.maximumTasks)")
+        let n = try s.int("points", expected: "an integer in 2…\(ScanSpec.maximumTasks)")
         let values = (0..<n).map { i -> ParameterValue in
             let f = Double(i) / Double(n - 1)
             return .double(grid == "log" ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from))

@@ -1,0 +1,31 @@
+/// The `[scan]` section, which any file may add, declared once (see ``ParameterKey``).
+enum ScanParameters {
+    static let axisKeys: [ParameterKey] = [
+        ParameterKey("parameter", .string([]), .required, expected: "a dotted key of a numeric parameter, e.g. \"sampler.t_end\"",
+                     "the dotted key of a numeric parameter, e.g. `\"sampler.t_end\"`, `\"model.patch\"`, `\"guidance.weight\"`, `\"model.r\"` (not `run.seed`: use replicas)"),
+        ParameterKey("values", .form("a non-empty array of numbers", json: .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("number")])])),
+                     .absent("—"), "a list of values (integers stay integers: `model.patch = [3, 5, 7]`) …"),
+        ParameterKey("from", .number, .absent("—"), "… or a grid of `points` values from `from` …"),
+        ParameterKey("to", .number, .absent("—"), "… to `to` …"),
+        ParameterKey("points", .integer, .absent("—"), bounds: .within(2...Double(ScanSpec.maximumTasks)), "… with `points` ≥ 2 …"),
+        .choice("grid", "linear", ["linear", "log"], "… `\"linear\"` or `\"log\"` (positive ends)"),
+    ]
+
+    static let scan = ParameterTable("scan", subtables: ["second"], about: """
+        Any file may add a `[scan]`: its experiment then runs at every point of a grid, times replicas, and writes one table \
+        (docs/output.md, "Scans"); the scanned key's own value in the file is replaced at each point. Every point is validated \
+        before anything runs. A scan is resumable: finished (point, replica) runs are stored at once in the hidden folder \
+        `.NAME.scan` beside the results folder, and rerunning the same file computes only what is missing.
+        """, axisKeys + [
+        .integer("replicas", 1, .atLeast(1), "independent runs per point; replica r uses seed `run.seed + r` at every point (common random numbers along the scan)"),
+        .integer("threads", 0, .nonNegative, expected: "a non-negative integer (0 = all cores)",
+                 "scan workers; every point runs single-threaded, so the table does not depend on it"),
+        ParameterKey("plot", .form("an array of summary keys, or of arrays of keys (one panel each)", json: .table([
+            "type": .string("array"),
+            "items": .table(["anyOf": .array([.table(["type": .string("string")]), .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("string")])])])]),
+        ])), .computed("chosen from the runs' keys"),
+                     "panels of `scan.svg`. Default: the relaxed fixed points if the runs have them, else the critical times, else ξ_1/e of sign D"),
+    ])
+
+    static let second = ParameterTable("scan.second", about: "A second axis: a 2-D scan, the second axis running fastest.", axisKeys)
+}
