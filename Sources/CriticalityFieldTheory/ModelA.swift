@@ -6,7 +6,7 @@ import CriticalityLattice
 ///
 /// Λ(k) = −κ|k|², c(t) = −r(t), N(φ) = −uφ³ + h. Linear theory at r > 0 gives the
 /// Ornstein–Zernike structure factor S(k) = T/(r + κk²) and ξ = √(κ/r).
-public struct ModelA: FieldModel {
+public struct ModelA: FieldModel, Equatable {
     public let lattice: Lattice
     public let r: MassSchedule
     public let u: Double

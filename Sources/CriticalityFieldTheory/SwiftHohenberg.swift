@@ -6,7 +6,7 @@ import CriticalityLattice
 ///
 /// Λ(k) = −(k*² − |k|²)², c = r, N(φ) = −φ³. Linearly, modes on the ring |k| = k* go unstable
 /// first, at r = 0.
-public struct SwiftHohenberg: FieldModel {
+public struct SwiftHohenberg: FieldModel, Equatable {
     public let lattice: Lattice
     public let r: Double
     /// The preferred wavenumber k*.

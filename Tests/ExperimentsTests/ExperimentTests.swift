@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CriticalityFieldTheory
 @testable import CriticalityExperiments
 
 let tiny = """
@@ -66,7 +67,7 @@ func writeTiny(_ text: String = tiny) throws -> String {
     let text = spec.effectiveParameters.tomlDocument()
     let again = try ExperimentSpec(file: "echo", root: try ParameterValue.parse(toml: text, file: "echo"), defaultName: "x")
     #expect(again.effectiveParameters == spec.effectiveParameters)
-    #expect(again.model == .swiftHohenberg(r: 0.1, wavenumber: 0.7, temperature: 0.02))
+    #expect(again.model == .swiftHohenberg(SwiftHohenberg(lattice: spec.lattice, r: 0.1, wavenumber: 0.7, temperature: 0.02)))
 }
 
 @Test func powerLawFitRecoversAnExactExponent() {

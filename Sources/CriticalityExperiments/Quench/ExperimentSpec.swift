@@ -6,9 +6,10 @@ import CriticalityLattice
 /// `docs/parameters.md` is the reference for every key.
 public struct ExperimentSpec: Sendable {
     public enum Kind: String, Sendable { case quench, kibbleZurek = "kibble-zurek" }
+    /// The field theory, built as the file declares it (on the run's lattice).
     public enum ModelSpec: Sendable, Equatable {
-        case modelA(r: MassSchedule, u: Double, kappa: Double, h: Double, temperature: Double)
-        case swiftHohenberg(r: Double, wavenumber: Double, temperature: Double)
+        case modelA(ModelA)
+        case swiftHohenberg(SwiftHohenberg)
     }
     public enum StepperKind: String, Sendable, CaseIterable {
         case exponentialEulerMaruyama = "exponential-euler-maruyama"
@@ -35,7 +36,7 @@ public struct ExperimentSpec: Sendable {
     /// FFTW threads per transform (for single large lattices).
     public var fftThreads: Int
     public var planner: PlannerEffort
-    public var lattice: Lattice
+    public private(set) var lattice: Lattice
     public var model: ModelSpec
     public var initialMean: Double
     public var initialAmplitude: Double
@@ -93,10 +94,10 @@ public struct ExperimentSpec: Sendable {
             } else {
                 r = .constant(try mod.double("r", default: kind == .kibbleZurek ? 0 : nil))
             }
-            model = .modelA(r: r, u: try mod.double("u"), kappa: try mod.double("kappa"), h: try mod.double("h"), temperature: temperature)
+            model = .modelA(ModelA(lattice: lattice, r: r, u: try mod.double("u"), kappa: try mod.double("kappa"), h: try mod.double("h"), temperature: temperature))
         } else {
             if mod.has("ramp") { throw ParameterError(file: file, message: "model.ramp does not apply to model.type = \"swift-hohenberg\" (only to \"model-a\")") }
-            model = .swiftHohenberg(r: try mod.double("r"), wavenumber: try mod.double("wavenumber"), temperature: temperature)
+            model = .swiftHohenberg(SwiftHohenberg(lattice: lattice, r: try mod.double("r"), wavenumber: try mod.double("wavenumber"), temperature: temperature))
         }
 
         let ini = try section(t.initial)
@@ -132,7 +133,7 @@ public struct ExperimentSpec: Sendable {
         if kind == .kibbleZurek {
             let kz = try section(t.kibbleZurek)
             kibbleZurek = KibbleZurek(quenchTimes: try kz.doubles("quench_times"), initialR: try kz.double("initial_r"), delay: try kz.double("delay"))
-            guard case .modelA(.constant, _, _, _, _) = model else {
+            guard case .modelA(let m) = model, case .constant = m.r else {
                 throw ParameterError(file: file, message: "kind \"kibble-zurek\" builds its own ramp: use model.type = \"model-a\" without [model.ramp]")
             }
         } else if root.hasTable("kibble_zurek") {
@@ -147,7 +148,8 @@ public struct ExperimentSpec: Sendable {
 
     public var temperature: Double {
         switch model {
-        case .modelA(_, _, _, _, let t), .swiftHohenberg(_, _, let t): t
+        case .modelA(let m): m.temperature
+        case .swiftHohenberg(let m): m.temperature
         }
     }
 

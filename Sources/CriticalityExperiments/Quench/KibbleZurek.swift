@@ -12,13 +12,13 @@ enum KibbleZurek {
     static let meanFieldExponent = 0.25
 
     static func run(_ spec: ExperimentSpec, folder: ResultsFolder, progress: Bool) throws -> (HTMLReport, [String: Any]) {
-        guard let kz = spec.kibbleZurek, case .modelA(_, let u, let kappa, let h, let temp) = spec.model else { fatalError("validated") }
+        guard let kz = spec.kibbleZurek, case .modelA(let m) = spec.model else { fatalError("validated") }
         var rows: [[Double]] = [], report = HTMLReport(title: spec.name)
         for (i, tauQ) in kz.quenchTimes.enumerated() {
             var s = spec
             let tc = kz.initialR * tauQ
             s.kind = .quench
-            s.model = .modelA(r: .ramp(criticalTime: tc, quenchTime: tauQ), u: u, kappa: kappa, h: h, temperature: temp)
+            s.model = .modelA(ModelA(lattice: m.lattice, r: .ramp(criticalTime: tc, quenchTime: tauQ), u: m.u, kappa: m.kappa, h: m.h, temperature: m.temperature))
             s.tEnd = tc + kz.delay * tauQ.squareRoot()
             s.schedule = .linear
             s.observationCount = 1

@@ -77,7 +77,8 @@ enum QuenchOutput {
             guard let j = r.times.firstIndex(where: { abs($0 - t) < spec.dt / 2 }) else { continue }
             sPlot.series.append(.init(label: String(format: "t = %g", t), x: Array(r.shellWaveNumber.dropFirst()), y: Array(r.structureFactor[j].dropFirst())))
         }
-        if case .modelA(.constant(let r0), _, let kappa, _, let temp) = spec.model, r0 > 0, temp > 0 {
+        if case .modelA(let m) = spec.model, case .constant(let r0) = m.r, r0 > 0, m.temperature > 0 {
+            let (kappa, temp) = (m.kappa, m.temperature)
             sPlot.series.append(.init(label: "T/(r + κk²)", x: Array(r.shellWaveNumber.dropFirst()), y: r.shellWaveNumber.dropFirst().map { temp / (r0 + kappa * $0 * $0) }, dashed: true))
         }
         try folder.write("structure_factor.svg", sPlot.render())
@@ -114,7 +115,7 @@ enum QuenchOutput {
         ]
         let sFinal = r.structureFactor[last]
         if sFinal.count > 1, let peak = (1..<sFinal.count).max(by: { sFinal[$0] < sFinal[$1] }) { summary["k_peak"] = r.shellWaveNumber[peak] }
-        if case .modelA(.constant(let r0), 0, let kappa, _, _) = spec.model, r0 > 0 { summary["xi_linear_theory"] = (kappa / r0).squareRoot() }
+        if case .modelA(let m) = spec.model, case .constant(let r0) = m.r, m.u == 0, r0 > 0 { summary["xi_linear_theory"] = (m.kappa / r0).squareRoot() }
         report.summary = [
             ("t (final)", String(format: "%g", r.times[last])),
             ("ξ_1/e (headline)", format(r.xiOneOverE[last])), ("ξ_2nd", format(r.xiSecondMoment[last])), ("ξ_OZ", format(r.xiOrnsteinZernike[last])),

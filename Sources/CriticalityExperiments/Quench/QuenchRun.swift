@@ -90,10 +90,8 @@ public enum QuenchRun {
 extension ExperimentSpec {
     public func makeModel() -> any FieldModel {
         switch model {
-        case .modelA(let r, let u, let kappa, let h, let t):
-            ModelA(lattice: lattice, r: r, u: u, kappa: kappa, h: h, temperature: t)
-        case .swiftHohenberg(let r, let k, let t):
-            SwiftHohenberg(lattice: lattice, r: r, wavenumber: k, temperature: t)
+        case .modelA(let m): m
+        case .swiftHohenberg(let m): m
         }
     }
 
