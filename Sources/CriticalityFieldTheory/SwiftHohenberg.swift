@@ -2,21 +2,24 @@ import CriticalityLattice
 
 /// Stochastic Swift–Hohenberg equation, the finite-wavelength variant of model A:
 ///
-///     ∂φ/∂t = r φ − (k*² + ∇²)² φ − φ³ + √(2T) η.
+///     ∂φ/∂t = r φ − (k*² + ∇²)² φ + g₂ φ² − φ³ + √(2T) η.
 ///
-/// Λ(k) = −(k*² − |k|²)², c = r, N(φ) = −φ³. Linearly, modes on the ring |k| = k* go unstable
-/// first, at r = 0.
+/// Λ(k) = −(k*² − |k|²)², c = r, N(φ) = g₂φ² − φ³. Linearly, modes on the ring |k| = k* go
+/// unstable first, at r = 0. The quadratic term g₂ breaks φ → −φ (hexagons in 2-D).
 public struct SwiftHohenberg: FieldModel, Equatable {
     public let lattice: Lattice
     public let r: Double
     /// The preferred wavenumber k*.
     public let wavenumber: Double
+    /// g₂, the coefficient of φ².
+    public let quadratic: Double
     public let temperature: Double
 
-    public init(lattice: Lattice, r: Double, wavenumber: Double, temperature: Double) {
+    public init(lattice: Lattice, r: Double, wavenumber: Double, quadratic: Double = 0, temperature: Double) {
         self.lattice = lattice
         self.r = r
         self.wavenumber = wavenumber
+        self.quadratic = quadratic
         self.temperature = temperature
     }
 
@@ -30,9 +33,18 @@ public struct SwiftHohenberg: FieldModel, Equatable {
     public var isLinear: Bool { false }
 
     public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
-        for i in 0..<count {
-            let p = phi[i]
-            out[i] = -p * p * p
+        let g2 = quadratic
+        // Without g₂, the cubic alone: the same bits as before it existed (also for φ = −0).
+        if g2 == 0 {
+            for i in 0..<count {
+                let p = phi[i]
+                out[i] = -p * p * p
+            }
+        } else {
+            for i in 0..<count {
+                let p = phi[i]
+                out[i] = (g2 - p) * p * p
+            }
         }
     }
 }

@@ -128,3 +128,43 @@ let badNeighbouringInputs: [BadDiffusionInput] = [
     .init("too many leaves", base: smallHierarchy, overrides: ["hierarchy.depths=[20]"], expected: ["hierarchy.depths = [20]", "s^L ≤ 65536"]),
     .init("unknown hierarchy key", base: smallHierarchy, overrides: ["hierarchy.depth=3"], expected: ["unknown key 'hierarchy.depth'"]),
 ]
+
+/// Swift–Hohenberg's quadratic term g₂ (model.quadratic), through the parameter file: a uniform
+/// field obeys dφ/dt = (r − k*⁴)φ + g₂φ² − φ³ and settles, from φ(0) > 0, at
+/// φ* = (g₂ + √(g₂² + 4(r − k*⁴)))/2. Deterministic (T = 0, ETDRK4); the slowest approach
+/// (g₂ = −0.3) relaxes at rate 0.047, so by t = 1000 the distance is below 1e-20 and the
+/// tolerance is rounding's; g₂ = 0 (the default) gives √(r − k*⁴), a different value, so the key must
+/// reach the physics for the test to pass.
+@Test(arguments: [0.0, 0.5, -0.3])
+func swiftHohenbergQuadraticTermSetsTheUniformFixedPoint(g2: Double) throws {
+    let file = try writeTiny("""
+        [lattice]
+        shape = [8, 8]
+        [model]
+        type = "swift-hohenberg"
+        r = 0.1
+        wavenumber = 0.5
+        temperature = 0.0
+        \(g2 == 0 ? "" : "quadratic = \(g2)")
+        [initial]
+        mean = 0.3
+        amplitude = 0.0
+        [integrator]
+        stepper = "etdrk4"
+        dt = 0.1
+        t_end = 1000.0
+        [observe]
+        count = 2
+        snapshots = [1000.0]
+        [run]
+        members = 1
+        """)
+    let spec = try ExperimentSpec.load(file: file)
+    let field = try QuenchRun.run(spec).snapshots.last!
+    let a = 0.1 - pow(0.5, 4), expected = (g2 + (g2 * g2 + 4 * a).squareRoot()) / 2
+    let mean = field.reduce(0, +) / Double(field.count)
+    print("validation: Swift–Hohenberg g₂ = \(g2): uniform fixed point \(mean), expected \(expected), error \(abs(mean - expected))")
+    #expect(abs(mean - expected) < 1e-12, "g₂ = \(g2): uniform fixed point \(mean), expected \(expected)")
+    #expect(field.allSatisfy { abs($0 - mean) < 1e-12 }, "the field stays uniform")
+    #expect(spec.effectiveParameters.description.contains("quadratic = \(g2)"))
+}

@@ -97,7 +97,8 @@ public struct ExperimentSpec: Sendable {
             model = .modelA(ModelA(lattice: lattice, r: r, u: try mod.double("u"), kappa: try mod.double("kappa"), h: try mod.double("h"), temperature: temperature))
         } else {
             if mod.has("ramp") { throw ParameterError(file: file, message: "model.ramp does not apply to model.type = \"swift-hohenberg\" (only to \"model-a\")") }
-            model = .swiftHohenberg(SwiftHohenberg(lattice: lattice, r: try mod.double("r"), wavenumber: try mod.double("wavenumber"), temperature: temperature))
+            model = .swiftHohenberg(SwiftHohenberg(lattice: lattice, r: try mod.double("r"), wavenumber: try mod.double("wavenumber"),
+                                                   quadratic: try mod.double("quadratic"), temperature: temperature))
         }
 
         let ini = try section(t.initial)

@@ -23,7 +23,7 @@ enum QuenchParameters {
 
     static let model = ParameterTable("model", selector: "type", subtables: ["ramp"], about: """
         Model A, ∂φ/∂t = −(r φ + u φ³ − κ∇²φ) + h + √(2T) η; Swift–Hohenberg, \
-        ∂φ/∂t = r φ − (k*² + ∇²)² φ − φ³ + √(2T) η. The noise has intensity 2T: variance 2T·dt/v per site and step.
+        ∂φ/∂t = r φ − (k*² + ∇²)² φ + g₂ φ² − φ³ + √(2T) η. The noise has intensity 2T: variance 2T·dt/v per site and step.
         """, [
         .choice("type", "model-a", ["model-a", "swift-hohenberg"], "the field theory"),
         .number("temperature", nil, .nonNegative, expected: "a non-negative number", "T, the noise intensity"),
@@ -33,6 +33,7 @@ enum QuenchParameters {
         .number("kappa", 1, .positive, expected: "a positive number", only: ["model-a"], "stiffness κ"),
         .number("h", 0, only: ["model-a"], "uniform field"),
         .number("wavenumber", nil, .positive, expected: "a positive number", only: ["swift-hohenberg"], "k*, the critical wavenumber"),
+        .number("quadratic", 0, nil, only: ["swift-hohenberg"], "g₂, the coefficient of φ² (breaks φ → −φ; hexagons in 2-D)"),
     ])
 
     static let ramp = ParameterTable("model.ramp", about: "Instead of `model.r` (model A): r(t) = −(t − t_c)/τ_Q, crossing r = 0 at t_c.", [
