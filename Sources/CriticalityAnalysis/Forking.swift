@@ -20,8 +20,7 @@ public struct Forking: Sendable {
     public init(sampler: ReverseSampler, branches: [Int], continuations: Int, members: Int, classes: Int, threads: Int = 0,
                 classify: @escaping @Sendable (RealField, NoiseLevel) -> Int, afterMember: @escaping @Sendable () -> Void = {}) throws(NonFiniteState) {
         precondition(continuations >= 2 && branches.allSatisfy { $0 >= 0 && $0 < sampler.steps })
-        let forks = ReverseSampler(schedule: sampler.schedule, denoiser: sampler.denoiser, method: sampler.method, times: sampler.times,
-                                   seed: GaussianNoise.mix(sampler.noise.seed ^ 0x666f_726b))
+        let forks = sampler.reseeded(GaussianNoise.mix(sampler.noise.seed ^ 0x666f_726b))
         let last = sampler.steps
         self.continuations = continuations
         counts = try Ensemble.map(members: members, threads: threads) { (m: Int) throws(NonFiniteState) -> [[Int]] in

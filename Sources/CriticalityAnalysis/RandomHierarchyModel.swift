@@ -22,10 +22,14 @@ public struct RandomHierarchyModel: Sendable {
     /// parent[ℓ − 1][tuple code]: a m + r, or −1 for tuples no rule uses.
     let parent: [[Int]]
 
-    public init(vocabulary v: Int, synonyms m: Int, branching s: Int, depth L: Int, seed: UInt64) {
+    public init(vocabulary v: Int, synonyms m: Int, branching s: Int, depth L: Int, seed: UInt64) throws(InvalidArgument) {
+        let f = "RandomHierarchyModel.init"
+        guard v >= 2 else { throw InvalidArgument(f, "vocabulary", v, expected: "at least 2") }
+        guard s >= 2 else { throw InvalidArgument(f, "branching", s, expected: "at least 2") }
+        guard L >= 1 else { throw InvalidArgument(f, "depth", L, expected: "at least 1") }
+        guard pow(Double(v), Double(s)) <= Double(1 << 22) else { throw InvalidArgument(f, "vocabulary^branching", "\(v)^\(s)", expected: "at most 2²² tuples") }
         let tuples = Int(pow(Double(v), Double(s)).rounded())
-        precondition(v >= 2 && m >= 1 && s >= 2 && L >= 1 && v * m <= tuples && tuples <= 1 << 22,
-                     "the RHM needs v·m ≤ v^s distinct tuples (and v^s ≤ 2²²)")
+        guard m >= 1 && v * m <= tuples else { throw InvalidArgument(f, "synonyms", m, expected: "1…v^(s−1) = \(tuples / v): rules are distinct s-tuples") }
         (vocabulary, synonyms, branching, depth, self.seed) = (v, m, s, L, seed)
         let noise = GaussianNoise(seed: seed)
         var rules: [[Int]] = [], parent: [[Int]] = []

@@ -23,6 +23,7 @@ func fail(_ error: Error, file: String? = nil) -> ExitCode {
     switch error {
     case let e as ParameterError: return fail(e, code: 2)
     case let e as Lattice.Error: return fail(ParameterError(file: file ?? "lattice", message: "lattice: \(e)"), code: 2)
+    case let e as InvalidArgument: return fail(e, code: 2)
     case let e as NonFiniteField: return fail(e, code: 3)
     default: return fail(error, code: 1)
     }

@@ -1,3 +1,4 @@
+import CriticalityLattice
 /// A set of training images in memory: each image flattened in C order over `shape`
 /// ([H, W] or [H, W, C], channels last), with optional integer class labels.
 public struct Dataset: Sendable, Equatable {
@@ -5,9 +6,20 @@ public struct Dataset: Sendable, Equatable {
     public var shape: [Int]
     public var labels: [Int]?
 
-    public init(images: [[Double]], shape: [Int], labels: [Int]? = nil) {
-        precondition(!images.isEmpty && images.allSatisfy { $0.count == shape.reduce(1, *) })
-        precondition(labels == nil || labels!.count == images.count)
+    public init(images: [[Double]], shape: [Int], labels: [Int]? = nil) throws(InvalidArgument) {
+        guard !images.isEmpty else { throw InvalidArgument("Dataset.init", "images", "[]", expected: "at least one image") }
+        let size = shape.reduce(1, *)
+        if let i = images.firstIndex(where: { $0.count != size }) {
+            throw InvalidArgument("Dataset.init", "images[\(i)].count", images[i].count, expected: "\(size) values (shape \(shape))")
+        }
+        if let labels, labels.count != images.count {
+            throw InvalidArgument("Dataset.init", "labels.count", labels.count, expected: "one label per image (\(images.count))")
+        }
+        self.init(unchecked: images, shape: shape, labels: labels)
+    }
+
+    /// For subsets and maps of a valid dataset, valid by construction.
+    init(unchecked images: [[Double]], shape: [Int], labels: [Int]?) {
         self.images = images
         self.shape = shape
         self.labels = labels
@@ -27,7 +39,7 @@ public struct Dataset: Sendable, Equatable {
         guard let labels else { return nil }
         let keep = labels.indices.filter { wanted.contains(labels[$0]) }
         guard !keep.isEmpty else { return nil }
-        return Dataset(images: keep.map { images[$0] }, shape: shape, labels: keep.map { labels[$0] })
+        return Dataset(unchecked: keep.map { images[$0] }, shape: shape, labels: keep.map { labels[$0] })
     }
 
     /// The affine map taking the data's range [min, max] to [−1, 1].
@@ -37,7 +49,7 @@ public struct Dataset: Sendable, Equatable {
     }
 
     public func mapped(by map: AffineMap) -> Dataset {
-        Dataset(images: images.map { $0.map(map.callAsFunction) }, shape: shape, labels: labels)
+        Dataset(unchecked: images.map { $0.map(map.callAsFunction) }, shape: shape, labels: labels)
     }
 }
 

@@ -36,18 +36,26 @@ public struct GaussianMixtureDenoiser: Denoiser {
     public let lattice: Lattice
     public let components: [Component]
 
-    public init(lattice: Lattice, components: [Component]) {
-        precondition(!components.isEmpty && components.allSatisfy { $0.mean.count == lattice.siteCount && $0.weight > 0 })
+    public init(lattice: Lattice, components: [Component]) throws(InvalidArgument) {
+        guard !components.isEmpty else { throw InvalidArgument("GaussianMixtureDenoiser.init", "components", "[]", expected: "at least one component") }
+        for (i, c) in components.enumerated() {
+            guard c.mean.count == lattice.siteCount else {
+                throw InvalidArgument("GaussianMixtureDenoiser.init", "components[\(i)].mean.count", c.mean.count, expected: "one value per site (\(lattice.siteCount))")
+            }
+            guard c.weight > 0 else { throw InvalidArgument("GaussianMixtureDenoiser.init", "components[\(i)].weight", c.weight, expected: "a positive weight") }
+        }
         self.lattice = lattice
         self.components = components
     }
 
     /// The class-conditional model: the components with this label.
-    public func restricted(toLabel label: Int) -> GaussianMixtureDenoiser { restricted(toLabels: [label]) }
+    public func restricted(toLabel label: Int) throws(InvalidArgument) -> GaussianMixtureDenoiser { try restricted(toLabels: [label]) }
 
     /// The components with any of these labels (a feature shared by several classes).
-    public func restricted(toLabels labels: Set<Int>) -> GaussianMixtureDenoiser {
-        GaussianMixtureDenoiser(lattice: lattice, components: components.filter { $0.label.map(labels.contains) ?? false })
+    public func restricted(toLabels labels: Set<Int>) throws(InvalidArgument) -> GaussianMixtureDenoiser {
+        let kept = components.filter { $0.label.map(labels.contains) ?? false }
+        guard !kept.isEmpty else { throw InvalidArgument("GaussianMixtureDenoiser.restricted", "labels", labels.sorted(), expected: "labels some component has") }
+        return try GaussianMixtureDenoiser(lattice: lattice, components: kept)
     }
 
     /// log w_i N(x; αμ_i, α²Σ_i + σ²I) up to a constant common to all components.

@@ -37,14 +37,27 @@ public struct ReverseSampler: Sendable {
     public let times: [Double]
     public let noise: GaussianNoise
 
-    public init(schedule: NoiseSchedule, denoiser: any Denoiser, method: SamplerMethod, times: [Double], seed: UInt64) {
-        precondition(times.count >= 2 && zip(times, times.dropFirst()).allSatisfy { $0 > $1 } && times.last! > 0)
+    public init(schedule: NoiseSchedule, denoiser: any Denoiser, method: SamplerMethod, times: [Double], seed: UInt64) throws(InvalidArgument) {
+        guard times.count >= 2, zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {
+            throw InvalidArgument("ReverseSampler.init", "times", times.count > 6 ? "[\(times[0]), \(times[1]), …, \(times.last!)] (\(times.count))" : "\(times)",
+                                  expected: "at least two strictly decreasing positive times")
+        }
+        self.init(unchecked: schedule, denoiser, method, times, seed)
+    }
+
+    private init(unchecked schedule: NoiseSchedule, _ denoiser: any Denoiser, _ method: SamplerMethod, _ times: [Double], _ seed: UInt64) {
         self.schedule = schedule
         self.denoiser = denoiser
         self.method = method
         self.times = times
         noise = GaussianNoise(seed: seed)
     }
+
+    /// The same grid and noise driving another denoiser (a guided version of this one, say).
+    public func with(denoiser: any Denoiser) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed) }
+
+    /// The same sampler with the noise of another seed.
+    public func reseeded(_ seed: UInt64) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, seed) }
 
     public var lattice: Lattice { denoiser.lattice }
     public var steps: Int { times.count - 1 }

@@ -1,3 +1,4 @@
+import CriticalityLattice
 import Foundation
 
 /// The decreasing times t₀ = t_start > t₁ > … > t_n = t_end a reverse sampler visits.
@@ -20,9 +21,11 @@ public enum TimeGrid: Sendable, Equatable {
         }
     }
 
-    /// n + 1 times from `start` down to `end` (start > end > 0).
-    public func times(from start: Double, to end: Double, steps n: Int, schedule: NoiseSchedule) -> [Double] {
-        precondition(start > end && end > 0 && n >= 1)
+    /// n + 1 times from `start` down to `end` (start > end > 0, n ≥ 1).
+    public func times(from start: Double, to end: Double, steps n: Int, schedule: NoiseSchedule) throws(InvalidArgument) -> [Double] {
+        guard end > 0 else { throw InvalidArgument("TimeGrid.times", "end", end, expected: "a positive time") }
+        guard start > end else { throw InvalidArgument("TimeGrid.times", "start", start, expected: "a time above end = \(end)") }
+        guard n >= 1 else { throw InvalidArgument("TimeGrid.times", "steps", n, expected: "at least 1") }
         var t: [Double]
         switch self {
         case .uniform:

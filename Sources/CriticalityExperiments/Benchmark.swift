@@ -75,16 +75,16 @@ extension Benchmark {
     public static func measureReverseDiffusion(n: Int, members: Int, threads: Int, samples: Int = 5, sampleSeconds: Double = 0.5) throws -> DiffusionRow {
         let lattice = try Lattice(shape: [n, n])
         let model = try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(5))
-        func sampler(_ steps: Int) -> ReverseSampler {
-            ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential,
-                           times: TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: steps, schedule: .vp), seed: 1)
+        func sampler(_ steps: Int) throws -> ReverseSampler {
+            try ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential,
+                           times: try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: steps, schedule: .vp), seed: 1)
         }
         // Single-thread step cost against the round trip.
         let t = FourierTransform.plan(lattice), x = RealField(lattice), s = SpectralField(lattice)
         var a = now()
         _ = try sampler(20).run(member: 0, from: RealField(lattice))
         let steps = max(10, Int(sampleSeconds / max((now() - a) / 20, 1e-9)))
-        let timed = sampler(steps)
+        let timed = try sampler(steps)
         var stepTimes: [Double] = [], fftTimes: [Double] = []
         for _ in 0..<samples {
             a = now()
@@ -96,7 +96,7 @@ extension Benchmark {
         }
         // Ensemble throughput.
         let perMember = max(10, steps / max(1, members / threads))
-        let ensemble = sampler(perMember)
+        let ensemble = try sampler(perMember)
         a = now()
         _ = try Ensemble.map(members: members, threads: threads) { (m: Int) throws(NonFiniteState) in try ensemble.run(member: m, from: ensemble.initialState(member: m)).count }
         let wall = now() - a
@@ -157,7 +157,7 @@ extension Benchmark {
                                            samples: Int = 5, sampleSeconds: Double = 0.2) throws -> PatchRow {
         let lattice = try Lattice(shape: [n, n])
         // Uniform [0, 1) pixels: the SplitMix64 finaliser of a counter.
-        let data = Dataset(images: (0..<images).map { k in (0..<(n * n)).map { i in
+        let data = try Dataset(images: (0..<images).map { k in (0..<(n * n)).map { i in
             Double(GaussianNoise.mix(UInt64(k * n * n + i)) >> 11) * 0x1p-53
         } }, shape: [n, n])
         let machine = try PatchScoreMachine(lattice: lattice, data: data, dictionary: PatchDictionary(equivariant ? .equivariant : .local), patch: .fixed(patch), threads: threads)

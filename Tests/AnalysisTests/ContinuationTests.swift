@@ -161,7 +161,7 @@ func sortedEigen(_ e: [Eigenvalue]) -> [Eigenvalue] { e.sorted { ($0.re, $0.im) 
     // is α²(s²a + R²σ²)/a² with a = α²s² + σ², R = ‖μ‖: the branch point solves that = 1.
     let lattice = try Lattice(shape: [2])
     let mu = [1.5, -0.8], s2 = 0.3, r2 = mu.reduce(0) { $0 + $1 * $1 }
-    let mixture = GaussianMixtureDenoiser(lattice: lattice, components: [
+    let mixture = try GaussianMixtureDenoiser(lattice: lattice, components: [
         .init(weight: 0.5, mean: mu, covariance: .isotropic(variance: s2)),
         .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: s2)),
     ])

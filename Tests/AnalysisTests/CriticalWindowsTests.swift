@@ -91,12 +91,12 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
     // the kept fraction is E_z[σ(2a² + 2az)], a = e^{−T̂}R (THEORY.md §10), within 4 SE.
     let lattice = try! Lattice(shape: [4])
     let mu = [Double](repeating: 1.5, count: 4), mixture = IsotropicMixture(weights: [1, 1], means: [mu, mu.map { -$0 }], variances: [1, 1], labels: [0, 1])
-    let denoiser = GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1), label: 0),
+    let denoiser = try GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1), label: 0),
                                                                           .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: 1), label: 1)])
     var rows: [String] = []
     for that in [0.5, 1.0, 1.5, 2.5] {
-        let times = TimeGrid.logUniform.times(from: that, to: 1e-3, steps: 200, schedule: .ou)
-        let sampler = ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
+        let times = try TimeGrid.logUniform.times(from: that, to: 1e-3, steps: 200, schedule: .ou)
+        let sampler = try ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
         let e = try CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: [0], members: 3000, threads: 2)
         let exact = CriticalWindows.twoGaussianKeepProbability(exp(-that) * 3)
         // The exact-reverse prediction by quadrature on the line agrees with the closed form.

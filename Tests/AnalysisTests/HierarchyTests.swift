@@ -4,8 +4,8 @@ import CriticalityLattice
 import Testing
 @testable import CriticalityAnalysis
 
-@Test func rulesAreDistinctTuplesThatDetermineTheirParent() {
-    let m = RandomHierarchyModel(vocabulary: 5, synonyms: 3, branching: 2, depth: 2, seed: 9)
+@Test func rulesAreDistinctTuplesThatDetermineTheirParent() throws {
+    let m = try RandomHierarchyModel(vocabulary: 5, synonyms: 3, branching: 2, depth: 2, seed: 9)
     for level in 1...2 {
         var seen = Set<[Int]>()
         for a in 0..<5 { for r in 0..<3 {
@@ -21,12 +21,12 @@ import Testing
     } }
 }
 
-@Test func beliefPropagationEqualsEnumeration() {
+@Test func beliefPropagationEqualsEnumeration() throws {
     let trees: [(v: Int, m: Int, s: Int, L: Int)] = [(4, 2, 2, 3), (3, 2, 3, 2), (6, 3, 2, 2), (2, 2, 2, 3), (5, 2, 2, 1)]
     let noises: [LeafNoise] = [.epsilon(0.5), .mask(0.4), .gaussian(NoiseSchedule.vp.level(at: 1.5))]
     var worst = 0.0
     for (k, c) in trees.enumerated() {
-        let model = RandomHierarchyModel(vocabulary: c.v, synonyms: c.m, branching: c.s, depth: c.L, seed: UInt64(k + 1))
+        let model = try RandomHierarchyModel(vocabulary: c.v, synonyms: c.m, branching: c.s, depth: c.L, seed: UInt64(k + 1))
         for noise in noises { for n in 0..<3 {
             let messages = noise.messages(model.datum(n)[0], vocabulary: c.v, datum: n, seed: model.seed)
             let bp = HierarchyBeliefPropagation(model: model, leafMessages: messages).marginals
@@ -39,9 +39,9 @@ import Testing
     validation("RHM belief propagation vs enumeration (5 trees, L ≤ 3, v ≤ 6, 3 noises)", String(format: "max error %.1e (tolerance 1e-10)", worst))
 }
 
-@Test func posteriorSamplesKeepTheClassAtTheRateOfTheMeanRootBelief() {
+@Test func posteriorSamplesKeepTheClassAtTheRateOfTheMeanRootBelief() throws {
     // Exact posterior draws: P(class unchanged) = E[belief in the true class], per level too.
-    let model = RandomHierarchyModel(vocabulary: 4, synonyms: 2, branching: 2, depth: 3, seed: 5)
+    let model = try RandomHierarchyModel(vocabulary: 4, synonyms: 2, branching: 2, depth: 3, seed: 5)
     let h = HierarchyTransition(model: model, noises: [.epsilon(0.45), .gaussian(NoiseSchedule.vp.level(at: 0.6))], samples: 4000, threads: 2)
     for p in 0..<2 {
         for level in 0...3 {
@@ -55,14 +55,14 @@ import Testing
                String(format: "%.4f vs %.4f (4 SE = %.4f)", c.mean, h.belief[0][3].mean, 4 * c.standardError))
 }
 
-@Test func classTransitionSharpensWithDepthWhileLeavesDecaySmoothly() {
+@Test func classTransitionSharpensWithDepthWhileLeavesDecaySmoothly() throws {
     // v = 8, m = 4, s = 2 under Gaussian one-hot noise: the slope of the normalised class
     // reconstruction at its half point, per unit of −log λ, grows with L; the leaves' stays lower.
     let logLambda = (0..<25).map { 3.0 - 6.0 * Double($0) / 24 }
     let noises = logLambda.map { LeafNoise.gaussian(NoiseSchedule.vp.level(at: NoiseSchedule.vp.time(atSignalToNoise: exp($0)))) }
     var slopes: [Double] = [], rows: [String] = []
     for depth in 2...5 {
-        let h = HierarchyTransition(model: RandomHierarchyModel(vocabulary: 8, synonyms: 4, branching: 2, depth: depth, seed: 1), noises: noises, samples: 600, threads: 2)
+        let h = HierarchyTransition(model: try RandomHierarchyModel(vocabulary: 8, synonyms: 4, branching: 2, depth: depth, seed: 1), noises: noises, samples: 600, threads: 2)
         let x = logLambda.map { -$0 }
         let cls = HierarchyTransition.crossing(x: x, y: h.belief.map { $0[depth].mean }, chance: 1.0 / 8)!
         let leaf = HierarchyTransition.crossing(x: x, y: h.belief.map { $0[0].mean }, chance: 1.0 / 8)!

@@ -51,11 +51,11 @@ import Testing
     }
 }
 
-@Test func covarianceSpectrumAndSpeciationTimeOfAKnownDataSet() {
+@Test func covarianceSpectrumAndSpeciationTimeOfAKnownDataSet() throws {
     // Images ±a e₁ ± b e₂ on 2×2 sites: covariance diag(a², b², 0, 0), Λ_max = a², t_S = ½ log a².
     let (a, b) = (5.0, 2.0)
     let images = [[a, b, 0, 0], [a, -b, 0, 0], [-a, b, 0, 0], [-a, -b, 0, 0]]
-    let data = Dataset(images: images, shape: [2, 2])
+    let data = try Dataset(images: images, shape: [2, 2])
     #expect(abs(Speciation.topCovarianceEigenvalue(data) - a * a) < 1e-12)
     let t = Speciation.time(topEigenvalue: Speciation.topCovarianceEigenvalue(data), schedule: .ou)!
     #expect(abs(t - 0.5 * log(a * a)) < 1e-12)
@@ -77,8 +77,8 @@ import Testing
     let lattice = try! Lattice(shape: [4])
     let denoiser = TwoPointDenoiser(lattice: lattice, amplitude: 2)
     let info = LatentInformation(mixture: IsotropicMixture(denoiser), group: [0, 1], schedule: .ou)
-    let times = TimeGrid.logUniform.times(from: 6, to: 1e-3, steps: 200, schedule: .ou)
-    let sampler = ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
+    let times = try TimeGrid.logUniform.times(from: 6, to: 1e-3, steps: 200, schedule: .ou)
+    let sampler = try ReverseSampler(schedule: .ou, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
     let tS = 0.5 * log(16.0)
     let branches = [0.3, 1, tS, 2, 3.5].map { t in times.indices.min { abs(times[$0] - t) < abs(times[$1] - t) }! }
     let forking = try Forking(sampler: sampler, branches: branches, continuations: 2, members: 2000, classes: 2, threads: 2) { x, _ in x[0] > 0 ? 0 : 1 }

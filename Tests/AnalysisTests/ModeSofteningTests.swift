@@ -37,26 +37,26 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
     #expect(abs(theta1 * theta1 - 0.5) < 1e-8)
 }
 
-@Test func idealScoreOnTwoUniformImagesSoftensAtLogOnePlusLSquared() {
+@Test func idealScoreOnTwoUniformImagesSoftensAtLogOnePlusLSquared() throws {
     for n in [8, 16] {
-        let l = try! Lattice(shape: [n, n]), data = SyntheticData.twoUniform(shape: [n, n])
+        let l = try! Lattice(shape: [n, n]), data = try SyntheticData.twoUniform(shape: [n, n])
         let d = Dispersion(data: data, lattice: l, window: nil)
         let expected = log(1 + Double(n * n))
         let tc = d.criticalTime(mode: d.peakMode, schedule: .vp)!
         #expect(d.peakMode == 0 && abs(tc - expected) < 1e-9)
         // The ideal model's own Jacobian at x = 0 crosses zero there too.
         let softening = ModeSoftening(probe: JacobianProbe(denoiser: IdealDenoiser(lattice: l, data: data), shells: 1), schedule: .vp)
-        let times = TimeGrid.logUniform.times(from: 12, to: 1, steps: 60, schedule: .vp)
+        let times = try TimeGrid.logUniform.times(from: 12, to: 1, steps: 60, schedule: .vp)
         let crossing = softening.criticalTime(times: times, scan: softening.scan(times: times))!
         validation("ideal score, two uniform \(n)² images: Jacobian t_c − log(1 + L²)", String(format: "%.2e", crossing.time - expected))
         #expect(crossing.shell == 0 && abs(crossing.time - expected) < 1e-8)
     }
 }
 
-@Test func stripedDataSoftenOnTheRingOfTheirWavelength() {
+@Test func stripedDataSoftenOnTheRingOfTheirWavelength() throws {
     let l = try! Lattice(shape: [32, 32])
     for wavelength in [8, 4] {
-        let data = SyntheticData.stripes(shape: [32, 32], wavelength: wavelength)
+        let data = try SyntheticData.stripes(shape: [32, 32], wavelength: wavelength)
         for window in [9, nil] as [Int?] {
             let d = Dispersion(data: data, lattice: l, window: window)
             let k = l.waveVector(spectralIndex: d.peakMode), target = 2 * Double.pi / Double(wavelength)
@@ -97,9 +97,9 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
     #expect(worst < 1e-6)
 }
 
-@Test func jacobianCrossesZeroAtLog26WithinTheGrid() {
+@Test func jacobianCrossesZeroAtLog26WithinTheGrid() throws {
     let softening = ModeSoftening(probe: JacobianProbe(denoiser: binaryPatch(square80, 5), shells: 2, method: .finiteDifference), schedule: .vp)
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
     let scan = softening.scan(times: times, threads: 2)
     // The grid interval that brackets the crossing contains log 26.
     let i = times.indices.first { scan[$0][0] <= 0 }!
@@ -135,11 +135,11 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
     #expect(nu.interval.contains(nu.exponent) && nu.points == 12)
 }
 
-@Test func finiteDifferenceProbesAgreeWithAnalyticJacobians() {
+@Test func finiteDifferenceProbesAgreeWithAnalyticJacobians() throws {
     let l = try! Lattice(shape: [16, 12])
     var x = RealField(l)
     GaussianNoise(seed: 5).fill(x.values, count: x.count, scale: 0.7, member: 0, step: 0)
-    let data = SyntheticData.randomBinary(count: 5, shape: [16, 12], seed: 3)
+    let data = try SyntheticData.randomBinary(count: 5, shape: [16, 12], seed: 3)
     let models: [(String, any Denoiser)] = [
         ("binary patch P = 3", binaryPatch(l, 3)),
         ("Gaussian field", GaussianFieldDenoiser(lattice: l, spectrum: .ornsteinZernike(amplitude: 2, correlationLength: 3))),
@@ -180,10 +180,10 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
     }
 }
 
-@Test func speciationTimeFromAKnownCovariance() {
+@Test func speciationTimeFromAKnownCovariance() throws {
     // ±v₁ and ±v₂ with orthogonal v's: covariance ½(v₁v₁ᵀ + v₂v₂ᵀ), Λ_max = ‖v₁‖²/2.
     let n = 64, v1 = (0..<n).map { 3 * cos(2 * Double.pi * Double($0) / 64) }, v2 = (0..<n).map { sin(2 * Double.pi * Double($0) / 64) }
-    let data = Dataset(images: [v1, v1.map { -$0 }, v2, v2.map { -$0 }], shape: [n])
+    let data = try Dataset(images: [v1, v1.map { -$0 }, v2, v2.map { -$0 }], shape: [n])
     let lambda = Speciation.topCovarianceEigenvalue(data), expected = v1.reduce(0) { $0 + $1 * $1 } / 2
     #expect(relative(lambda, expected) < 1e-12)
     #expect(abs(Speciation.time(topEigenvalue: lambda, schedule: .ou)! - 0.5 * log(expected)) < 1e-12)
@@ -194,11 +194,11 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 @Test func dynamicResponseOfTheGaussianFieldEqualsTheLinearPropagator() throws {
     let l = try! Lattice(shape: [16, 16]), spectrum = PowerSpectrum.ornsteinZernike(amplitude: 3, correlationLength: 2)
     let model = GaussianFieldDenoiser(lattice: l, spectrum: spectrum)
-    let times = TimeGrid.logUniform.times(from: 6, to: 1e-2, steps: 40, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 6, to: 1e-2, steps: 40, schedule: .vp)
     let wave = PlaneWave(lattice: l, mode: [1, 0], sine: false)
     let p = spectrum(waveNumberSquared: pow(2 * Double.pi / 16, 2), fundamental: l.fundamentalWavenumber)
     for method in [SamplerMethod.reverseSDEExponential, .ddim] {
-        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
         let i = 10
         var xi = RealField(l)
         _ = try sampler.run(member: 0, from: sampler.initialState(member: 0), observing: [i], observe: { _, _, xt, _ in xi = xt.copy() })

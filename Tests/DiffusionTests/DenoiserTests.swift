@@ -51,7 +51,7 @@ func gaussianFieldDenoiserEqualsTheFullCovarianceMixture(schedule: NoiseSchedule
     let l = try Lattice(shape: [12])
     let spectrum = PowerSpectrum.ornsteinZernike(amplitude: 3, correlationLength: 2)
     let fast = GaussianFieldDenoiser(lattice: l, spectrum: spectrum)
-    let dense = GaussianMixtureDenoiser(lattice: l, components: [
+    let dense = try GaussianMixtureDenoiser(lattice: l, components: [
         .init(weight: 1, mean: [Double](repeating: 0, count: 12), covariance: .full(stationaryCovariance(l, spectrum)))])
     var worst = 0.0
     for (k, t) in [0.05, 0.7, 3.0].enumerated() {
@@ -66,9 +66,9 @@ func gaussianFieldDenoiserEqualsTheFullCovarianceMixture(schedule: NoiseSchedule
     let l = try Lattice(shape: [5])
     let mu: [[Double]] = [[1, 0, -1, 2, 0.5], [-0.5, 1, 1, 0, -2], [0, 0, 3, 0, 0]]
     let variances = [0.3, 1.2, 0.05], weights = [0.2, 0.5, 0.3]
-    let iso = GaussianMixtureDenoiser(lattice: l, components: (0..<3).map {
+    let iso = try GaussianMixtureDenoiser(lattice: l, components: (0..<3).map {
         .init(weight: weights[$0], mean: mu[$0], covariance: .isotropic(variance: variances[$0])) })
-    let full = GaussianMixtureDenoiser(lattice: l, components: (0..<3).map { c in
+    let full = try GaussianMixtureDenoiser(lattice: l, components: (0..<3).map { c in
         .init(weight: weights[c], mean: mu[c], covariance: .full((0..<25).map { $0 % 6 == 0 ? variances[c] : 0 })) })
     for t in [0.1, 1.0, 4.0] {
         let x = randomField(l, seed: 5, scale: 1.5), level = NoiseSchedule.vp.level(at: t)
@@ -85,8 +85,8 @@ func gaussianFieldDenoiserEqualsTheFullCovarianceMixture(schedule: NoiseSchedule
     let l = try Lattice(shape: [6])
     let v: [Double] = [0.5, -1, 0.25, 1, 0, 0.75]
     let two = TwoPointDenoiser(lattice: l, v: v)
-    let ideal = IdealDenoiser(lattice: l, data: Dataset(images: [v, v.map { -$0 }], shape: [6]))
-    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+    let ideal = IdealDenoiser(lattice: l, data: try Dataset(images: [v, v.map { -$0 }], shape: [6]))
+    let mix = try GaussianMixtureDenoiser(lattice: l, components: [
         .init(weight: 1, mean: v, covariance: .isotropic(variance: 0)), .init(weight: 1, mean: v.map { -$0 }, covariance: .isotropic(variance: 0))])
     for t in [0.01, 0.5, 2.0, 8.0] {
         let x = randomField(l, seed: 9, scale: 0.7), level = NoiseSchedule.vp.level(at: t), d = evaluate(two, x, level)
@@ -97,19 +97,19 @@ func gaussianFieldDenoiserEqualsTheFullCovarianceMixture(schedule: NoiseSchedule
 }
 
 /// ES by brute force: the ideal denoiser on the explicit list of all circular shifts.
-func explicitShifts(_ data: Dataset, _ l: Lattice) -> Dataset {
+func explicitShifts(_ data: Dataset, _ l: Lattice) throws -> Dataset {
     let (h, w) = (l.shape[0], l.shape[1])
     var images: [[Double]] = []
     for y in data.images { for dy in 0..<h { for dx in 0..<w {
         images.append((0..<(h * w)).map { i in y[((i / w - dy + h) % h) * w + (i % w - dx + w) % w] })
     } } }
-    return Dataset(images: images, shape: data.shape)
+    return try Dataset(images: images, shape: data.shape)
 }
 
 @Test func equivariantIdealDenoiserMatchesExplicitShifts() throws {
     let l = try Lattice(shape: [6, 5])
-    let data = SyntheticData.gaussianFields(count: 3, lattice: l, spectrum: .ornsteinZernike(amplitude: 1, correlationLength: 1.5), seed: 4)
-    let fast = EquivariantIdealDenoiser(lattice: l, data: data), slow = IdealDenoiser(lattice: l, data: explicitShifts(data, l))
+    let data = try SyntheticData.gaussianFields(count: 3, lattice: l, spectrum: .ornsteinZernike(amplitude: 1, correlationLength: 1.5), seed: 4)
+    let fast = EquivariantIdealDenoiser(lattice: l, data: data), slow = IdealDenoiser(lattice: l, data: try explicitShifts(data, l))
     var worst = 0.0
     for (k, t) in [0.02, 0.4, 3.0].enumerated() {
         let x = randomField(l, seed: 12, member: k), level = NoiseSchedule.vp.level(at: t)
@@ -160,10 +160,10 @@ func binaryPatchConvolutionMatchesTheDirectSum(shape: [Int], patch: Int) throws 
 
     // D_w = D_u + w(D_c − D_u) with a class-restricted mixture as the conditional model.
     let l = try Lattice(shape: [3])
-    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+    let mix = try GaussianMixtureDenoiser(lattice: l, components: [
         .init(weight: 1, mean: [1, 1, 1], covariance: .isotropic(variance: 0.5), label: 0),
         .init(weight: 1, mean: [-1, -1, -1], covariance: .isotropic(variance: 0.5), label: 1)])
-    let cond = mix.restricted(toLabel: 0)
+    let cond = try mix.restricted(toLabel: 0)
     #expect(cond.components.count == 1)
     let x = randomField(l, seed: 2), level = NoiseSchedule.vp.level(at: 1)
     let du = evaluate(mix, x, level), dc = evaluate(cond, x, level)

@@ -53,19 +53,19 @@ func ratesMatchFiniteDifferences(schedule: NoiseSchedule) {
     #expect(abs(NoiseSchedule.ve.time(atSignalToNoise: 1 / lambda) - lambda.squareRoot()) < 1e-14)
 }
 
-@Test func timeGrids() {
-    let u = TimeGrid.uniform.times(from: 2, to: 0.5, steps: 3, schedule: .vp)
+@Test func timeGrids() throws {
+    let u = try TimeGrid.uniform.times(from: 2, to: 0.5, steps: 3, schedule: .vp)
     #expect(u == [2, 1.5, 1, 0.5])
-    let g = TimeGrid.logUniform.times(from: 10, to: 1e-3, steps: 4, schedule: .vp)
+    let g = try TimeGrid.logUniform.times(from: 10, to: 1e-3, steps: 4, schedule: .vp)
     for i in 1...4 { #expect(abs(g[i] / g[i - 1] - 0.1) < 1e-14) }
     // For ve the EDM grid is Karras et al.'s σ grid itself.
     let (smax, smin, rho, n) = (80.0, 0.002, 7.0, 18)
-    let e = TimeGrid.edm(rho: rho).times(from: smax, to: smin, steps: n, schedule: .ve)
+    let e = try TimeGrid.edm(rho: rho).times(from: smax, to: smin, steps: n, schedule: .ve)
     for i in 0...n {
         let k = pow(pow(smax, 1 / rho) + Double(i) / Double(n) * (pow(smin, 1 / rho) - pow(smax, 1 / rho)), rho)
         #expect(abs(e[i] - k) < 1e-12 * k)
     }
     // For vp it is monotone and maps to the same noise scales σ/α.
-    let v = TimeGrid.edm(rho: rho).times(from: 12, to: 1e-3, steps: n, schedule: .vp)
+    let v = try TimeGrid.edm(rho: rho).times(from: 12, to: 1e-3, steps: n, schedule: .vp)
     #expect(zip(v, v.dropFirst()).allSatisfy { $0 > $1 })
 }

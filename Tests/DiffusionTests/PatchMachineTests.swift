@@ -55,9 +55,9 @@ func directPatchDenoise(_ x: [Double], data: [[Double]], shape: [Int], patch p: 
 
 func values(_ f: RealField) -> [Double] { (0..<f.count).map { f[$0] } }
 
-func patchTestData(count: Int, shape: [Int], seed: UInt64) -> Dataset {
+func patchTestData(count: Int, shape: [Int], seed: UInt64) throws -> Dataset {
     let l = try! Lattice(shape: [shape.reduce(1, *)])
-    return Dataset(images: (0..<count).map { values(randomField(l, seed: seed, member: $0)) }, shape: shape)
+    return try Dataset(images: (0..<count).map { values(randomField(l, seed: seed, member: $0)) }, shape: shape)
 }
 
 let patchMachineKinds: [PatchDictionary] = [
@@ -67,7 +67,7 @@ let patchMachineKinds: [PatchDictionary] = [
 
 @Test(arguments: [[7, 6], [6, 9, 3], [10, 11]])
 func fastPatchMachinesEqualTheDirectReference(shape: [Int]) throws {
-    let l = try Lattice(shape: shape), data = patchTestData(count: 3, shape: shape, seed: 41)
+    let l = try Lattice(shape: shape), data = try patchTestData(count: 3, shape: shape, seed: 41)
     var worst = 0.0
     for dictionary in patchMachineKinds {
         for p in [1, 3, 5, 9] where !(dictionary.candidates == .interior && p > shape.prefix(2).min()!) {
@@ -88,7 +88,7 @@ func fastPatchMachinesEqualTheDirectReference(shape: [Int]) throws {
 
 @Test func patchSizeOneGivesPerPixelMixtures() throws {
     // P = 1: LS is the mixture over the co-located training values, ELS over all training values.
-    let shape = [5, 6], l = try Lattice(shape: shape), data = patchTestData(count: 4, shape: shape, seed: 9)
+    let shape = [5, 6], l = try Lattice(shape: shape), data = try patchTestData(count: 4, shape: shape, seed: 9)
     let level = NoiseSchedule.vp.level(at: 0.8), x = randomField(l, seed: 2)
     func mixture(_ value: Double, _ centres: [Double]) -> Double {
         let logits = centres.map { -pow(value - level.alpha * $0, 2) / (2 * level.variance) }, m = logits.max()!
@@ -110,7 +110,7 @@ func fastPatchMachinesEqualTheDirectReference(shape: [Int]) throws {
 func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
     // P ≥ the image size: circular LS is the ideal denoiser, circular ELS the ES denoiser;
     // zero-padded LS is the ideal one once every window covers the image (P ≥ 2n − 1).
-    let l = try Lattice(shape: shape), data = patchTestData(count: 3, shape: shape, seed: 17)
+    let l = try Lattice(shape: shape), data = try patchTestData(count: 3, shape: shape, seed: 17)
     let big = 2 * shape.max()! + 1
     var worst = 0.0
     for (k, t) in [0.1, 0.9, 4.0].enumerated() {
@@ -129,7 +129,7 @@ func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
 }
 
 @Test func elsOnTwoUniformImagesIsTheBinaryPatchModel() throws {
-    let l = try Lattice(shape: [12, 10]), data = SyntheticData.twoUniform(shape: [12, 10])
+    let l = try Lattice(shape: [12, 10]), data = try SyntheticData.twoUniform(shape: [12, 10])
     let els = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(3))
     let binary = try BinaryPatchDenoiser(lattice: l, patch: .fixed(3))
     var worst = 0.0
@@ -143,7 +143,7 @@ func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
 
 @Test func patchScheduleSwitchesWindowsAtItsChangePoint() throws {
     // P(t) = 5 for t ≥ 1, 3 below: each side equals the direct reference at its own P.
-    let shape = [7, 8], l = try Lattice(shape: shape), data = patchTestData(count: 3, shape: shape, seed: 5)
+    let shape = [7, 8], l = try Lattice(shape: shape), data = try patchTestData(count: 3, shape: shape, seed: 5)
     let schedule = PatchSchedule.table([(time: 1e-3, size: 3), (time: 1, size: 5)])
     var worst = 0.0
     for dictionary in patchMachineKinds {
@@ -162,7 +162,7 @@ func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
 @Test func chunkedPatchMachinesAreBitwiseIndependentOfTheThreadCount() throws {
     // Enough candidates for several chunks: merged chunks equal the direct reference, and one
     // and two threads give the same bits.
-    let shape = [14, 14], l = try Lattice(shape: shape), data = patchTestData(count: 100, shape: shape, seed: 13)
+    let shape = [14, 14], l = try Lattice(shape: shape), data = try patchTestData(count: 100, shape: shape, seed: 13)
     let level = NoiseSchedule.vp.level(at: 0.4), x = randomField(l, seed: 14)
     var worst = 0.0
     for dictionary in patchMachineKinds {
@@ -179,8 +179,8 @@ func wholeImageWindowsGiveTheIdealAndESMachines(shape: [Int]) throws {
     #expect(worst < 1e-10)
 }
 
-@Test func patchMachinesRejectBadConfigurations() {
-    let l = try! Lattice(shape: [6, 6]), data = patchTestData(count: 2, shape: [6, 6], seed: 1)
+@Test func patchMachinesRejectBadConfigurations() throws {
+    let l = try! Lattice(shape: [6, 6]), data = try patchTestData(count: 2, shape: [6, 6], seed: 1)
     #expect(throws: PatchDictionary.Error.patchSize(4)) { try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local), patch: .fixed(4)) }
     #expect(throws: PatchDictionary.Error.interiorNeedsCircularELS) {
         try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.local, candidates: .interior), patch: .fixed(3))
@@ -199,7 +199,7 @@ func directNearestCentres(_ x: [Double], data: [[Double]], shape: [Int], patch p
 }
 
 @Test func mosaicCheckFindsTheNearestDictionaryPatch() throws {
-    let shape = [7, 9], data = patchTestData(count: 3, shape: shape, seed: 31), l = try Lattice(shape: shape)
+    let shape = [7, 9], data = try patchTestData(count: 3, shape: shape, seed: 31), l = try Lattice(shape: shape)
     var worst = 0.0
     for dictionary in patchMachineKinds {
         for p in [3, 5] {
@@ -219,11 +219,11 @@ func directNearestCentres(_ x: [Double], data: [[Double]], shape: [Int], patch p
 @Test func elsSamplesOfTheTwoUniformImagesAreLocallyConsistentMosaics() throws {
     // Kamb–Ganguli's convergence theorem on ±1 data with 3×3 windows: every output pixel is ±1
     // and equals the majority sign of its window (the centre of the nearest candidate patch).
-    let l = try Lattice(shape: [16, 16]), data = SyntheticData.twoUniform(shape: [16, 16])
+    let l = try Lattice(shape: [16, 16]), data = try SyntheticData.twoUniform(shape: [16, 16])
     let machine = try PatchScoreMachine(lattice: l, data: data, dictionary: .init(.equivariant), patch: .fixed(3))
     let check = try MosaicCheck(data: data, dictionary: .init(.equivariant), patch: 3, tolerance: 1e-6)
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
-    let sampler = ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: 3)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
+    let sampler = try ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: 3)
     let fractions = try Ensemble.map(members: 8, threads: 2) { m -> Double in
         let d = try sampler.run(member: m, from: sampler.initialState(member: m))
         return check.passFraction(values(d))

@@ -25,8 +25,8 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     // have spectrum P.
     let l = try Lattice(shape: [32, 32]), spectrum = PowerSpectrum.ornsteinZernike(amplitude: 2, correlationLength: 2)
     let model = GaussianFieldDenoiser(lattice: l, spectrum: spectrum), sf = StructureFactor(l)
-    let times = TimeGrid.logUniform.times(from: 10, to: 1e-4, steps: 300, schedule: .vp)
-    let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 7)
+    let times = try TimeGrid.logUniform.times(from: 10, to: 1e-4, steps: 300, schedule: .vp)
+    let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 7)
     let checks = [1.0, 0.3, 0.1, 0.01].map { t in times.indices.min { abs(times[$0] - t) < abs(times[$1] - t) }! }
     let runs = try Ensemble.map(members: 128, threads: 2) { m -> [[Double]] in
         var rows: [[Double]] = []
@@ -49,8 +49,8 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
 
 @Test func twoPointDataSplitsEvenlyUnderTheSDEAndExactlyUnderTheODE() throws {
     let l = try Lattice(shape: [16]), model = TwoPointDenoiser(lattice: l, amplitude: 0.5)
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
-    let sde = ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 3)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let sde = try ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 3)
     let signs = try Ensemble.map(members: 2000, threads: 2) { m -> Double in
         let d = try sde.run(member: m, from: sde.initialState(member: m))
         return d[0] > 0 ? 1 : 0
@@ -59,7 +59,7 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
     validation("two-point data, reverse SDE: fraction ending at +v (2000 samples)", String(format: "%.4f ± %.4f (expected 0.5)", up.mean, up.standardError))
     #expect(abs(up.mean - 0.5) < 4 * 0.5 / 2000.0.squareRoot())
 
-    let ode = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 3)
+    let ode = try ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 3)
     let distance = try Ensemble.map(members: 200, threads: 2) { m -> Double in
         let d = try ode.run(member: m, from: ode.initialState(member: m))
         return min((0..<16).reduce(0) { max($0, abs(d[$1] - 0.5)) }, (0..<16).reduce(0) { max($0, abs(d[$1] + 0.5)) })
@@ -87,12 +87,12 @@ func keepProbability(_ a: Double) -> Double {
     // exact reverse process).
     let n = 4, radius = 3.0, l = try Lattice(shape: [n])
     let mu = [Double](repeating: radius / Double(n).squareRoot(), count: n)
-    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+    let mix = try GaussianMixtureDenoiser(lattice: l, components: [
         .init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1)),
         .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: 1))])
     for tHat in [0.4, 1.1, 2.0] {
-        let times = TimeGrid.logUniform.times(from: tHat, to: 1e-3, steps: 400, schedule: .ou)
-        let sampler = ReverseSampler(schedule: .ou, denoiser: mix, method: .reverseSDEExponential, times: times, seed: 17)
+        let times = try TimeGrid.logUniform.times(from: tHat, to: 1e-3, steps: 400, schedule: .ou)
+        let sampler = try ReverseSampler(schedule: .ou, denoiser: mix, method: .reverseSDEExponential, times: times, seed: 17)
         let kept = try Ensemble.map(members: 8000, threads: 2) { m -> Double in
             let x0 = RealField(l)
             sampler.noise.fill(x0.values, count: n, member: m, step: 0, stream: 9)
@@ -110,11 +110,11 @@ func keepProbability(_ a: Double) -> Double {
 }
 
 @Test func idealScoreMemorisesAndESReturnsShiftsOfTrainingImages() throws {
-    let l = try Lattice(shape: [8, 8]), data = SyntheticData.randomBinary(count: 16, shape: [8, 8], seed: 5)
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let l = try Lattice(shape: [8, 8]), data = try SyntheticData.randomBinary(count: 16, shape: [8, 8], seed: 5)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
     /// Largest distance of `members` ODE samples from their nearest image of `set`.
     func largestDistance(_ model: any Denoiser, members: Int, from set: Dataset) throws -> Double {
-        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 1)
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: .probabilityFlowHeun, times: times, seed: 1)
         return try Ensemble.map(members: members, threads: 2) { m -> Double in
             let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return set.images.map { y in (0..<64).reduce(0) { max($0, abs(d[$1] - y[$1])) } }.min()!
@@ -145,9 +145,9 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     let l = try Lattice(shape: [32, 32]), model = try BinaryPatchDenoiser(lattice: l, patch: .fixed(patch))
     // To t = 1e-4: at 1e-3 a site whose window is otherwise tied can still be deciding (one
     // site in 8192 had |D| = 0.91 there).
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-4, steps: 256, schedule: .vp)
     for method in [SamplerMethod.reverseSDEExponential, .probabilityFlowHeun] {
-        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 11)
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 11)
         let out = try Ensemble.map(members: 8, threads: 2) { m -> (Double, Double) in
             let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return ((0..<d.count).reduce(1) { min($0, abs(d[$1])) }, locallyConsistentFraction(d, patch: patch))
@@ -167,14 +167,14 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     // restricted to class 0, N(+μ, I), whose samples have μᵀx > 0 with probability Φ(R).
     let n = 4, radius = 3.0, l = try Lattice(shape: [n])
     let mu = [Double](repeating: radius / Double(n).squareRoot(), count: n)
-    let mix = GaussianMixtureDenoiser(lattice: l, components: [
+    let mix = try GaussianMixtureDenoiser(lattice: l, components: [
         .init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1), label: 0),
         .init(weight: 0.5, mean: mu.map { -$0 }, covariance: .isotropic(variance: 1), label: 1)])
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
     let phi = 0.5 * erfc(-radius / 2.0.squareRoot())
     for (w, expected) in [(0.0, 0.5), (1.0, phi)] {
-        let guided = GuidedDenoiser(unconditional: mix, conditional: mix.restricted(toLabel: 0), weight: .constant(w))
-        let sampler = ReverseSampler(schedule: .vp, denoiser: guided, method: .reverseSDEExponential, times: times, seed: 23)
+        let guided = GuidedDenoiser(unconditional: mix, conditional: try mix.restricted(toLabel: 0), weight: .constant(w))
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: guided, method: .reverseSDEExponential, times: times, seed: 23)
         let inClass = try Ensemble.map(members: 2000, threads: 2) { m -> Double in
             let d = try sampler.run(member: m, from: sampler.initialState(member: m))
             return (0..<n).reduce(0) { $0 + d[$1] } > 0 ? 1 : 0
@@ -187,14 +187,14 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
 
 @Test func samplesAreBitwiseIndependentOfTheThreadCount() throws {
     let l = try Lattice(shape: [16, 16]), model = try BinaryPatchDenoiser(lattice: l, patch: .fixed(3))
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-2, steps: 40, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-2, steps: 40, schedule: .vp)
     for method in SamplerMethod.allCases {
-        let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 4)
         let runs = try [1, 2].map { threads in
             try Ensemble.map(members: 5, threads: threads) { m in try sampler.run(member: m, from: sampler.initialState(member: m)).array }
         }
         #expect(runs[0] == runs[1])
-        let other = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 5)
+        let other = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: times, seed: 5)
         #expect(try other.run(member: 0, from: other.initialState(member: 0)).array != runs[0][0])
     }
 }
@@ -213,7 +213,7 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     transform.inverse(destroying: s, into: exact)
     for (method, order) in [(SamplerMethod.probabilityFlowHeun, 2.0), (.ddim, 1.0)] {
         let errors = try [25, 50, 100].map { n -> Double in
-            let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: method, times: TimeGrid.logUniform.times(from: t0, to: t1, steps: n, schedule: .vp), seed: 1)
+            let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: method, times: try TimeGrid.logUniform.times(from: t0, to: t1, steps: n, schedule: .vp), seed: 1)
             var last = 0.0
             _ = try sampler.run(member: 0, from: x0.copy(), observing: [n]) { _, _, x, _ in last = maxDifference(x, exact) }
             return last
@@ -223,4 +223,35 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
                    String(format: "%.1e, %.1e, %.1e; %.2f, %.2f (expected %.0f)", errors[0], errors[1], errors[2], observed[0], observed[1], order))
         #expect(abs(observed[1] - order) < 0.25)
     }
+}
+
+/// Public initialisers refuse bad arguments with a typed error naming the argument, instead of
+/// trapping.
+@Test func publicInitialisersThrowInsteadOfTrapping() throws {
+    let lattice = try Lattice(shape: [4])
+    let model = TwoPointDenoiser(lattice: lattice, amplitude: 1)
+    func argument(_ body: () throws -> Void) -> String? {
+        do { try body(); return nil } catch let e as InvalidArgument { return e.argument } catch { return "another error: \(error)" }
+    }
+    #expect(argument { _ = try TimeGrid.logUniform.times(from: 1, to: 2, steps: 10, schedule: .vp) } == "start")
+    #expect(argument { _ = try TimeGrid.uniform.times(from: 1, to: 0, steps: 10, schedule: .vp) } == "end")
+    #expect(argument { _ = try TimeGrid.uniform.times(from: 1, to: 0.1, steps: 0, schedule: .vp) } == "steps")
+    #expect(argument { _ = try ReverseSampler(schedule: .vp, denoiser: model, method: .ddim, times: [1, 2], seed: 1) } == "times")
+    #expect(argument { _ = try ReverseSampler(schedule: .vp, denoiser: model, method: .ddim, times: [1], seed: 1) } == "times")
+    #expect(argument { _ = try ReverseSampler(schedule: .vp, denoiser: model, method: .ddim, times: [1, 0], seed: 1) } == "times")
+    #expect(argument { _ = try Dataset(images: [], shape: [2]) } == "images")
+    #expect(argument { _ = try Dataset(images: [[1, 2], [1]], shape: [2]) } == "images[1].count")
+    #expect(argument { _ = try Dataset(images: [[1, 2]], shape: [2], labels: [0, 1]) } == "labels.count")
+    #expect(argument { _ = try GaussianMixtureDenoiser(lattice: lattice, components: []) } == "components")
+    #expect(argument { _ = try GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 1, mean: [0, 0], covariance: .isotropic(variance: 1))]) }
+            == "components[0].mean.count")
+    #expect(argument { _ = try GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 0, mean: [0, 0, 0, 0], covariance: .isotropic(variance: 1))]) }
+            == "components[0].weight")
+    let mixture = try GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 1, mean: [0, 0, 0, 0], covariance: .isotropic(variance: 1), label: 0)])
+    #expect(argument { _ = try mixture.restricted(toLabel: 3) } == "labels")
+    #expect(argument { _ = try RandomHierarchyModel(vocabulary: 1, synonyms: 1, branching: 2, depth: 1, seed: 1) } == "vocabulary")
+    #expect(argument { _ = try RandomHierarchyModel(vocabulary: 4, synonyms: 5, branching: 2, depth: 1, seed: 1) } == "synonyms")
+    #expect(argument { _ = try RandomHierarchyModel(vocabulary: 64, synonyms: 1, branching: 4, depth: 1, seed: 1) } == "vocabulary^branching")
+    // Valid arguments still build.
+    #expect(argument { _ = try ReverseSampler(schedule: .vp, denoiser: model, method: .ddim, times: [2, 1], seed: 1) } == nil)
 }

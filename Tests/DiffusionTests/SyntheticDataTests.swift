@@ -4,8 +4,8 @@ import CriticalityAnalysis
 import CriticalityLattice
 @testable import CriticalityDiffusion
 
-@Test func stripesCheckerboardsAndBinaryPatterns() {
-    let stripes = SyntheticData.stripes(shape: [8, 6], wavelength: 4)
+@Test func stripesCheckerboardsAndBinaryPatterns() throws {
+    let stripes = try SyntheticData.stripes(shape: [8, 6], wavelength: 4)
     #expect(stripes.count == 8 && stripes.labels == [0, 0, 0, 0, 1, 1, 1, 1])
     for (n, y) in stripes.images.enumerated() {
         let axis = stripes.labels![n]
@@ -17,19 +17,19 @@ import CriticalityLattice
     }
     // Period 4 on 8×8: 4 × 4 phases, of which 8 are distinct (a shift by half a period in both
     // axes gives the same board).
-    let boards = SyntheticData.checkerboards(shape: [8, 8], wavelength: 4)
+    let boards = try SyntheticData.checkerboards(shape: [8, 8], wavelength: 4)
     #expect(boards.count == 8 && boards.images.allSatisfy { $0.reduce(0, +) == 0 })
-    let binary = SyntheticData.randomBinary(count: 20, shape: [16, 16], seed: 3)
+    let binary = try SyntheticData.randomBinary(count: 20, shape: [16, 16], seed: 3)
     let all = binary.images.flatMap { $0 }
     #expect(all.allSatisfy { $0 == 1 || $0 == -1 })
     let mean: Double = all.reduce(0, +) / Double(all.count), se: Double = 1 / Double(all.count).squareRoot()
     #expect(abs(mean) < 4 * se)
-    #expect(SyntheticData.twoUniform(shape: [3, 3]).images == [[Double](repeating: 1, count: 9), [Double](repeating: -1, count: 9)])
+    #expect(try SyntheticData.twoUniform(shape: [3, 3]).images == [[Double](repeating: 1, count: 9), [Double](repeating: -1, count: 9)])
 }
 
 @Test func gaussianRandomFieldsHaveTheirSpectrum() throws {
     let l = try Lattice(shape: [32, 32]), spectrum = PowerSpectrum.powerLaw(amplitude: 2, exponent: 1.5)
-    let data = SyntheticData.gaussianFields(count: 200, lattice: l, spectrum: spectrum, seed: 6)
+    let data = try SyntheticData.gaussianFields(count: 200, lattice: l, spectrum: spectrum, seed: 6)
     let sf = StructureFactor(l), t = FourierTransform.plan(l), s = SpectralField(l)
     let rows = data.images.map { y -> [Double] in
         t.forward(RealField(l) { y[$0] }, into: s)

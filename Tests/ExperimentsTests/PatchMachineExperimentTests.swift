@@ -13,7 +13,7 @@ func digits() throws -> Dataset {
     let images = try NPY.decode(Data(contentsOf: parametersFolder.appendingPathComponent("data/digits_images_f32.npy")), file: "digits")
     let labels = try NPY.decode(Data(contentsOf: parametersFolder.appendingPathComponent("data/digits_labels_u8.npy")), file: "labels")
     let n = images.shape[0]
-    let set = Dataset(images: (0..<n).map { Array(images.values[($0 * 64)..<(($0 + 1) * 64)]) }, shape: [8, 8], labels: labels.values.map { Int($0) })
+    let set = try Dataset(images: (0..<n).map { Array(images.values[($0 * 64)..<(($0 + 1) * 64)]) }, shape: [8, 8], labels: labels.values.map { Int($0) })
     return set.mapped(by: set.unitIntervalMap)
 }
 
@@ -26,11 +26,11 @@ func digits() throws -> Dataset {
     let dictionary = PatchDictionary(.equivariant, boundary: .zero)
     let machine = try PatchScoreMachine(lattice: l, data: zeros, dictionary: dictionary, patch: .fixed(3))
     let check = try MosaicCheck(data: zeros, dictionary: dictionary, patch: 3, tolerance: 0.02)  // 1 % of the range [−1, 1]
-    let times = TimeGrid.logUniform.times(from: 12, to: 1e-6, steps: 400, schedule: .vp)
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-6, steps: 400, schedule: .vp)
     let finals = [1e-3, 1e-4, 1e-5, 1e-6], at = finals.map { t in times.indices.min { abs(log(times[$0] / t)) < abs(log(times[$1] / t)) }! }
     struct Outcome: Sendable { var fractions: [Double]; var distance: Double }
     let outcomes = try Ensemble.map(members: 8, threads: 2) { seed -> Outcome in
-        let sampler = ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: UInt64(100 + seed))
+        let sampler = try ReverseSampler(schedule: .vp, denoiser: machine, method: .reverseSDEExponential, times: times, seed: UInt64(100 + seed))
         var fractions: [Double] = []
         let d = try sampler.run(member: 0, from: sampler.initialState(member: 0), observing: Set(at)) { _, _, _, d in
             fractions.append(check.passFraction(d.array))

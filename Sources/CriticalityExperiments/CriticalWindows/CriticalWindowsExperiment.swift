@@ -78,9 +78,11 @@ enum CriticalWindowsExperiment {
             if let t = window.before { estimates.append(.init(key: "t_window_before_\(name)", estimator: "Li–Chen T_before of \(name)", time: t)) }
             rows.append([name, "\(f.after)", "\(f.before)", window.after.map { String(format: "%.4f", $0) } ?? "—", window.before.map { String(format: "%.4f", $0) } ?? "—"])
             // Forward–reverse from p^{S_after} at each T̂ with the full model, against the exact posterior draw.
-            keep.append(try hats.map { (that: Double) throws(NonFiniteState) in
-                let times = spec.grid.times(from: that, to: spec.tEnd, steps: spec.steps, schedule: schedule)
-                let sampler = ReverseSampler(schedule: schedule, denoiser: p.sampler.denoiser, method: spec.method, times: times, seed: spec.seed)
+            let samplers = try hats.map { that in
+                try ReverseSampler(schedule: schedule, denoiser: p.sampler.denoiser, method: spec.method,
+                                   times: try spec.grid.times(from: that, to: spec.tEnd, steps: spec.steps, schedule: schedule), seed: spec.seed)
+            }
+            keep.append(try samplers.map { (sampler: ReverseSampler) throws(NonFiniteState) in
                 let e = try CriticalWindows.solverKeepProbability(sampler: sampler, mixture: mixture, start: s.after, members: spec.members, threads: spec.threads)
                 for _ in 0..<spec.members { progress?.advance() }
                 return e
@@ -88,7 +90,7 @@ enum CriticalWindowsExperiment {
             exactKeep.append(hats.map { windows.keepProbability(s.after, at: $0).mean })
         }
         // TV curves on a log grid.
-        let grid = TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: 99, schedule: schedule).reversed().map { $0 }
+        let grid = try TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: 99, schedule: schedule).reversed().map { $0 }
         var tvHeader = ["t", "log_lambda"], tvRows = grid.map { [$0, schedule.level(at: $0).logSignalToNoise] }
         var tvPlot = SVGPlot(title: "Total variation of noised sub-mixtures", xLabel: "t", yLabel: "TV", logX: true)
         for (k, s) in sets.enumerated() {

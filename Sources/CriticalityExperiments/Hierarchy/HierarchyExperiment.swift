@@ -114,7 +114,7 @@ enum HierarchyExperiment {
         var classPlot = SVGPlot(title: "Class reconstruction after forward noise and exact posterior sampling", xLabel: xLabel, yLabel: "P(class unchanged)", logX: gaussian)
         var leafPlot = SVGPlot(title: "Leaf (token) reconstruction", xLabel: xLabel, yLabel: "fraction of tokens unchanged", logX: gaussian)
         for (d, depth) in spec.depths.enumerated() {
-            let model = RandomHierarchyModel(vocabulary: spec.vocabulary, synonyms: spec.synonyms, branching: spec.branching, depth: depth, seed: spec.seed)
+            let model = try RandomHierarchyModel(vocabulary: spec.vocabulary, synonyms: spec.synonyms, branching: spec.branching, depth: depth, seed: spec.seed)
             let h = HierarchyTransition(model: model, noises: noises, samples: spec.samples, threads: spec.threads)
             for (j, x) in values.enumerated() {
                 for level in 0...depth {

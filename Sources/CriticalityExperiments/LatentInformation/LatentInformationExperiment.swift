@@ -54,7 +54,7 @@ enum LatentInformationExperiment {
         let spec = p.spec, info = spec.information!, mixture = spec.isotropicMixture!, schedule = spec.schedule
         let groupOf = info.factors.map { f in mixture.labels.map { l in f.groups.firstIndex { $0.contains(l) }! } }
         let latents = groupOf.map { LatentInformation(mixture: mixture, group: $0, schedule: schedule, samples: info.samples, seed: spec.seed) }
-        let times = TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: info.points - 1, schedule: schedule).reversed().map { $0 }
+        let times = try TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: info.points - 1, schedule: schedule).reversed().map { $0 }
         // Forking from branch points spread log-uniformly over the sampler's grid.
         let grid = p.sampler.times
         let branches = Array(Set((0..<info.branches).map { j -> Int in

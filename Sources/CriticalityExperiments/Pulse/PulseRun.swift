@@ -100,8 +100,7 @@ public enum PulseRun {
         for (ti, target) in pulse.targets.enumerated() {
             let conditional = prepared.conditionals[ti], labels = Set(target.labels), plan = plans[ti]
             @Sendable func guided(_ w: GuidanceSchedule) -> ReverseSampler {
-                ReverseSampler(schedule: spec.schedule, denoiser: GuidedDenoiser(unconditional: sampler.denoiser, conditional: conditional, weight: w),
-                               method: spec.method, times: times, seed: spec.seed)
+                sampler.with(denoiser: GuidedDenoiser(unconditional: sampler.denoiser, conditional: conditional, weight: w))
             }
             let baseline = guided(.constant(pulse.base))
             let perMember = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: [(p: Double, d: [Double])], w: inout ByteWriter) in

@@ -25,7 +25,7 @@ enum CriticalTimesOutput {
                 estimates.append(.init(key: "t_c_analytic_c1_window\(p)", estimator: String(format: "C1 of the same data under P = %d windows (Λ* = %.6g): the local counterpart", p, d.peak), time: t))
             }
         }
-        let softening = SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads)
+        let softening = try SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads)
         if let s = softening {
             if let c = s.crossing {
                 estimates.append(.init(key: "t_c_jacobian_homogeneous", estimator: "Jacobian probes at the homogeneous state: σ²h of shell \(c.shell) crosses 0", time: c.time))
@@ -88,7 +88,7 @@ enum CriticalTimesOutput {
     static func writeMarginalStability(_ d: Dispersion, sf: StructureFactor, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
         let top = sf.shellMaxima(d.spectrum), tc = top.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
         let (t0, t1) = DiffusionSpec.defaultRange(schedule), n = 120
-        let times = Array(TimeGrid.logUniform.times(from: t0, to: t1, steps: n - 1, schedule: schedule).reversed())
+        let times = Array(try TimeGrid.logUniform.times(from: t0, to: t1, steps: n - 1, schedule: schedule).reversed())
         let h = times.flatMap { t -> [Double] in
             let lambda = schedule.level(at: t).signalToNoise
             return top.map { 1 - lambda * $0 }

@@ -31,7 +31,7 @@ extension DiffusionSpec {
         if let source = self.data {
             var d = try loadData(source, digests: &spec.dataDigests)
             if let limit = dataLimit, limit < d.count {
-                d = Dataset(images: Array(d.images.prefix(limit)), shape: d.shape, labels: d.labels.map { Array($0.prefix(limit)) })
+                d = try Dataset(images: Array(d.images.prefix(limit)), shape: d.shape, labels: d.labels.map { Array($0.prefix(limit)) })
             }
             if normalise {
                 map = d.unitIntervalMap
@@ -47,13 +47,13 @@ extension DiffusionSpec {
             }
             data = d
         }
-        let times = grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
+        let times = try grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
         guard times.allSatisfy(\.isFinite), zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {
             throw ParameterError(file: file, message: "sampler: the \(grid.name) grid of \(steps) steps from t_start = \(tStart) to t_end = \(tEnd) has repeated or non-finite times in floating point: use fewer steps or a larger t_end")
         }
         let labels: [Int?] = modelLabels.isEmpty ? [nil] : modelLabels
         let samplers = try labels.map { label in
-            ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
+            try ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
         }
         if let f = softening, f.method == .analytic, let s = samplers.first(where: { !($0.denoiser is any DenoiserJacobian) }) {
             throw ParameterError(file: file, key: "softening.method", value: .string("analytic"),
@@ -96,7 +96,7 @@ extension DiffusionSpec {
         switch model {
         case .binaryPatch: return PointMassDenoiser(lattice: lattice, image: [Double](repeating: labels == [0] ? 1 : -1, count: lattice.siteCount))
         case .twoPoint(let a): return PointMassDenoiser(lattice: lattice, image: [Double](repeating: labels == [0] ? a : -a, count: lattice.siteCount))
-        case .gaussianMixture: return mixture.restricted(toLabels: Set(labels))
+        case .gaussianMixture: return try mixture.restricted(toLabels: Set(labels))
         case .gaussianField: fatalError("guidance needs classes (checked when the file is read)")
         case .ideal, .equivariantIdeal, .patchMachine: return try trained(on: try restricted(data!, labels, key: "guidance.class"))
         }
@@ -105,7 +105,8 @@ extension DiffusionSpec {
     var mixture: GaussianMixtureDenoiser {
         guard case .gaussianMixture(let components) = model else { fatalError("not a mixture") }
         let total = components.reduce(0) { $0 + $1.weight }
-        return GaussianMixtureDenoiser(lattice: lattice, components: components.map {
+        // Validated when the file was read: components exist, weights are positive, means fill the lattice.
+        return try! GaussianMixtureDenoiser(lattice: lattice, components: components.map {
             .init(weight: $0.weight / total, mean: $0.mean(on: lattice), covariance: .isotropic(variance: $0.variance), label: $0.label)
         })
     }
@@ -140,15 +141,15 @@ extension DiffusionSpec {
             return shape
         }
         switch source {
-        case .twoUniform: return SyntheticData.twoUniform(shape: try need("two-uniform"))
-        case .randomBinary(let n): return SyntheticData.randomBinary(count: n, shape: try need("random-binary"), seed: seed)
-        case .stripes(let w): return SyntheticData.stripes(shape: try need("stripes"), wavelength: w)
+        case .twoUniform: return try SyntheticData.twoUniform(shape: try need("two-uniform"))
+        case .randomBinary(let n): return try SyntheticData.randomBinary(count: n, shape: try need("random-binary"), seed: seed)
+        case .stripes(let w): return try SyntheticData.stripes(shape: try need("stripes"), wavelength: w)
         case .checkerboards(let w):
             let s = try need("checkerboard")
             guard s.count >= 2 else { throw ParameterError(file: file, message: "data.source = \"checkerboard\" needs a 2-D lattice.shape") }
-            return SyntheticData.checkerboards(shape: s, wavelength: w)
+            return try SyntheticData.checkerboards(shape: s, wavelength: w)
         case .gaussianFields(let n, let spectrum):
-            return SyntheticData.gaussianFields(count: n, lattice: try Lattice(shape: try need("gaussian-field")), spectrum: spectrum, seed: seed)
+            return try SyntheticData.gaussianFields(count: n, lattice: try Lattice(shape: try need("gaussian-field")), spectrum: spectrum, seed: seed)
         case .file(let imagesPath, let labelsPath):
             let images = try DiffusionSpec.readNPY(imagesPath, key: "file", digests: &digests)
             guard (3...4).contains(images.shape.count), images.shape.allSatisfy({ $0 >= 1 }) else {
@@ -164,7 +165,7 @@ extension DiffusionSpec {
                 labels = l.values.map { Int($0) }
             }
             guard images.values.allSatisfy(\.isFinite) else { throw ParameterError(file: imagesPath, message: "the images contain NaN or infinite values") }
-            return Dataset(images: (0..<n).map { Array(images.values[($0 * per)..<(($0 + 1) * per)]) }, shape: Array(images.shape.dropFirst()), labels: labels)
+            return try Dataset(images: (0..<n).map { Array(images.values[($0 * per)..<(($0 + 1) * per)]) }, shape: Array(images.shape.dropFirst()), labels: labels)
         }
     }
 

@@ -23,11 +23,11 @@ struct SofteningResult {
     let xiEq: [Estimate]
     let response: [Estimate]
 
-    static func analyse(_ r: DiffusionResult, threads: Int) -> SofteningResult? {
+    static func analyse(_ r: DiffusionResult, threads: Int) throws -> SofteningResult? {
         guard let f = r.spec.softening, let probe = r.probe else { return nil }
         let spec = r.spec, lattice = spec.lattice
         let softening = ModeSoftening(probe: probe, schedule: spec.schedule, dataMean: r.prepared.critical.dataMean)
-        let times = TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: f.times - 1, schedule: spec.schedule)
+        let times = try TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: f.times - 1, schedule: spec.schedule)
         struct Point: Sendable { var stiffness: [Double]; var gl: GinzburgLandauCoefficients }
         let points = Ensemble.map(members: times.count, threads: threads) { i -> Point in
             let w = JacobianProbe.Workspace(lattice), waves = softening.waveStiffness(at: times[i], workspace: w)

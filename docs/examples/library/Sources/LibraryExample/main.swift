@@ -5,8 +5,8 @@ import Criticality
 
 let lattice = try Lattice(shape: [32, 32])
 let model = try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(5))
-let times = TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
-let sampler = ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 1)
+let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 200, schedule: .vp)
+let sampler = try ReverseSampler(schedule: .vp, denoiser: model, method: .reverseSDEExponential, times: times, seed: 1)
 let sample = try sampler.run(member: 0, from: sampler.initialState(member: 0))
 
 // The final posterior mean D(x_t) is ±1 almost everywhere: domains of the two images.
