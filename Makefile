@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test test-mpi bench golden example build build-mpi fftw mpi clean
+.PHONY: demo test test-mpi bench golden example docs build build-mpi fftw mpi pydeps clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -33,7 +33,13 @@ demo: build
 # that `make test` and `make demo`/`make bench` (host-CPU flags) do not rebuild each other.
 TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-tests
 
-test: fftw
+# The schema test validates every example with jsonschema (PyPI).
+pydeps:
+	@python3 -c "import jsonschema" 2> /dev/null || { \
+	  echo "Installing jsonschema (PyPI)..."; \
+	  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema; }
+
+test: fftw pydeps
 	$(SWIFT) build --build-tests $(TESTFLAGS)
 	$(SWIFT) test --skip-build $(TESTFLAGS)
 
@@ -53,6 +59,19 @@ test-mpi: build-mpi
 
 bench: build
 	$(BIN) bench
+
+# The DocC catalogue (Sources/Criticality/Criticality.docc: an article per room, with the
+# mathematics) and every public symbol's documentation, as a static site in .build/docs.
+docs: fftw
+	@# SwiftPM also tries the test runner's modules and fails on them; the library's graphs are
+	@# what matters, and cp fails below if they are missing.
+	-$(SWIFT) package --scratch-path .build-docs dump-symbol-graph --minimum-access-level public 2>&1 | grep -v PackageTests
+	rm -rf .build-docs/symbols && mkdir -p .build-docs/symbols
+	cp .build-docs/*/symbolgraph/Criticality*.symbols.json .build-docs/symbols/
+	docc convert Sources/Criticality/Criticality.docc --fallback-display-name Criticality \
+	  --fallback-bundle-identifier dev.criticality.Criticality --additional-symbol-graph-dir .build-docs/symbols \
+	  --transform-for-static-hosting --output-path .build/docs --warnings-as-errors
+	@echo "Documentation in .build/docs (serve it, e.g. python3 -m http.server -d .build/docs, and open /documentation/criticality)"
 
 # The package that uses Criticality as a library (docs/examples/library), built and run.
 example: fftw

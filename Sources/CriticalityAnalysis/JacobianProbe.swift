@@ -8,7 +8,7 @@ import CriticalityLattice
 ///     σ²h(k, t) = 1 − α ⟨e_k, J_D(x) e_k⟩,
 ///
 /// 1 where noise dominates and 0 at exact softening. J_D·e is analytic where the model provides
-/// it (``DenoiserJacobian``), otherwise the central difference [D(x + εe) − D(x − εe)]/(2ε)
+/// it (`DenoiserJacobian`), otherwise the central difference [D(x + εe) − D(x − εe)]/(2ε)
 /// with ε = η σ_t √N: a per-site step of order η σ_t, the scale on which D varies.
 public struct JacobianProbe: Sendable {
     public enum Method: String, Sendable { case analytic, finiteDifference = "finite-difference" }

@@ -11,7 +11,7 @@ public enum Speciation {
 
     /// The spectrum of (1/n) Σ_n (y_n − ȳ)(y_n − ȳ)ᵀ that can be non-zero: the eigenvalues of
     /// whichever is smaller, this sites × sites covariance or the n × n Gram matrix of the
-    /// centred images (they share their non-zero spectrum), by ``SymmetricEigen``.
+    /// centred images (they share their non-zero spectrum), by `SymmetricEigen`.
     public static func covarianceEigenvalues(_ data: Dataset) -> [Double] {
         let n = data.count, sites = data.images[0].count
         let mean = (0..<sites).map { i in data.images.reduce(0) { $0 + $1[i] } / Double(n) }

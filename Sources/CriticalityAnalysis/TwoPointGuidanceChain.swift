@@ -10,7 +10,7 @@ import Foundation
 ///
 ///     y' = (α_s − c α_t) ‖v‖ [(1 − w_t) tanh(α_t ‖v‖ y/σ_t²) + w_t s] + c y + √v ξ,
 ///
-/// with c and v of ``SamplerMethod/reverseSDEExponential`` and y₀ ~ N(0, α₀² + σ₀²). The law of
+/// with c and v of `SamplerMethod.reverseSDEExponential` and y₀ ~ N(0, α₀² + σ₀²). The law of
 /// y is propagated on a grid by quadrature of the Gaussian kernels (the Curie–Weiss posterior
 /// is the only nonlinearity), and the target probability at the end is the unguided posterior
 /// E[1/(1 + exp(−2 s α ‖v‖ y/σ²))]: exactly what a Monte Carlo ensemble of the same sampler

@@ -9,7 +9,7 @@ import CriticalityLattice
 ///
 /// with K the P×P (P per axis) box kernel of ones centred on u, circular boundaries. The
 /// convolution is one FFT round trip with the kernel's transform precomputed for every P of
-/// the patch schedule; tanh is ``VectorMath/tanh(_:)`` (absolute error a few 1e-16). A Kac/Ising-type lattice field: the canonical test bed.
+/// the patch schedule; tanh is `VectorMath.tanh` (absolute error a few 1e-16). A Kac/Ising-type lattice field: the canonical test bed.
 public struct BinaryPatchDenoiser: Denoiser {
     public let lattice: Lattice
     public let patch: PatchSchedule

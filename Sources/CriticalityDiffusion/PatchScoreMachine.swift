@@ -10,7 +10,7 @@ import CriticalityLattice
 /// with Ω the P×P window (P from a fixed size or a schedule P(t)) and the sum over every
 /// channel of a multi-channel image. ‖x_{Ω_u}‖² is the same for every candidate and cancels,
 /// so a logit is (2α⟨x_Ω, y_Ω⟩ − α²‖y_Ω‖²)/(2σ²), the cross term for all pixels of one
-/// relative shift a box sum (``PatchScan``). The softmax is an online log-sum-exp per pixel.
+/// relative shift a box sum (`PatchScan`). The softmax is an online log-sum-exp per pixel.
 ///
 /// The training images are split into fixed chunks (independent of the thread count); each
 /// chunk is scanned into its own accumulator and the accumulators are merged in chunk order,

@@ -74,8 +74,8 @@ public struct ReverseSampler: Sendable {
     /// D(x_{t_n}, t_n). Steps draw the same noise whatever the start, so a run from an
     /// intermediate state continues on the member's Brownian path (common random numbers).
     /// `observe(i, level, x_{t_i}, D(x_{t_i}))` is called at every grid index i in `observing`,
-    /// `afterStep` after each step (for progress reports). Throws ``NonFiniteState`` when x or
-    /// D(x) stops being finite (checked every ``NonFiniteState/checkInterval`` steps, at every
+    /// `afterStep` after each step (for progress reports). Throws `NonFiniteState` when x or
+    /// D(x) stops being finite (checked every `NonFiniteState.checkInterval` steps, at every
     /// observation and at the end), before anything non-finite is observed.
     public func run(member: Int, from x: RealField, startingAt start: Int = 0, observing: Set<Int> = [],
                     observe: (Int, NoiseLevel, RealField, RealField) throws(NonFiniteState) -> Void = { _, _, _, _ in },

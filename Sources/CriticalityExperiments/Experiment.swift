@@ -9,7 +9,7 @@ public enum Experiment {
     public static let version = "0.1.0"
 
     /// Returns the results folder. Throws ``ParameterError`` for bad input (nothing is left
-    /// behind in that case). A file with a `[scan]` section runs the scan (``Scan``);
+    /// behind in that case). A file with a `[scan]` section runs the scan (`Scan`);
     /// `stopAfter` (tests) interrupts a scan after that many new tasks.
     @discardableResult
     public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],

@@ -1,6 +1,6 @@
 import CriticalityLattice
 
-/// A run halted because a field became NaN or infinite (``NonFiniteState``), with the
+/// A run halted because a field became NaN or infinite (`NonFiniteState`), with the
 /// experiment's name and the likely cause. The CLI prints it on one line and exits with 3;
 /// no results folder is written.
 public struct NonFiniteField: Error, CustomStringConvertible {

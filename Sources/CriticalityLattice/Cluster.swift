@@ -20,7 +20,7 @@ public enum Cluster {
     /// slowest rank included: the communication share of a benchmark.
     nonisolated(unsafe) public private(set) static var communicationSeconds = 0.0
 
-    /// Whether ``Ensemble/distributedMap`` splits members over the ranks. A scan, which splits
+    /// Whether ``Ensemble/distributedMap(members:threads:encode:decode:_:)`` splits members over the ranks. A scan, which splits
     /// its tasks over the ranks instead, turns it off while the ranks run different tasks.
     nonisolated(unsafe) public static var ensemblesSpanRanks = true
 

@@ -1,7 +1,7 @@
 /// The declaration of every section and key a parameter file may hold: its type, default,
 /// allowed values, unit, meaning and the run kinds or models it applies to.
 ///
-/// It is the one place a key is spelled out. Parsing (``ParameterSection``) takes the allowed
+/// It is the one place a key is spelled out. Parsing (`ParameterSection`) takes the allowed
 /// keys, defaults, ranges and the "expected …" of every message from it; the echoed
 /// `parameters.toml` records what was read through it; `docs/parameters.md` and the JSON
 /// Schema of `criticality schema` are generated from it. A new numeric key is one
