@@ -33,11 +33,12 @@ demo: build
 # that `make test` and `make demo`/`make bench` (host-CPU flags) do not rebuild each other.
 TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-tests
 
-# The schema test validates every example with jsonschema (PyPI).
+# The schema test validates every example with jsonschema (PyPI); the external-model tests
+# run numpy servers.
 pydeps:
-	@python3 -c "import jsonschema" 2> /dev/null || { \
-	  echo "Installing jsonschema (PyPI)..."; \
-	  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema; }
+	@python3 -c "import jsonschema, numpy" 2> /dev/null || { \
+	  echo "Installing jsonschema and numpy (PyPI)..."; \
+	  python3 -m pip install --quiet jsonschema numpy || python3 -m pip install --quiet --break-system-packages jsonschema numpy; }
 
 test: fftw pydeps
 	$(SWIFT) build --build-tests $(TESTFLAGS)

@@ -69,6 +69,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Only validate the parameter file (keys, scan points, data files, memory) and say what would run; write nothing.")
     var check = false
 
+    @Flag(help: "Start the program of a model.type = \"external\" model (a parameter file that starts a program is code: trust it first).")
+    var allowExternal = false
+
     @Option(help: .hidden)
     var stopAfter: Int?
 
@@ -79,17 +82,18 @@ struct Run: ParsableCommand {
         for o in overrides { words += ["--set", "'\(o)'"] }
         Cluster.start()
         defer { Cluster.stop() }
+        ExternalProcess.installSignalHandlers()
         do {
             let seed = try self.seed.map { s in
                 guard let v = Int(s), v >= 0 else { throw ParameterError(file: "--seed", message: "\(s): expected an integer in 0…\(Int.max)") }
                 return UInt64(v)
             }
             if check {
-                print(try Experiment.check(file: file, seed: seed, overrides: overrides))
+                print(try Experiment.check(file: file, seed: seed, overrides: overrides, allowExternal: allowExternal))
                 return
             }
             let folder = try Experiment.run(file: file, out: out, seed: seed, overrides: overrides, progress: !quiet,
-                                            commandLine: words.joined(separator: " "), stopAfter: stopAfter)
+                                            commandLine: words.joined(separator: " "), stopAfter: stopAfter, allowExternal: allowExternal)
             if Cluster.isRoot { print("results: \(folder.path)/index.html") }
         } catch {
             throw fail(error, file: file)

@@ -13,12 +13,13 @@ public enum Experiment {
     /// `stopAfter` (tests) interrupts a scan after that many new tasks.
     @discardableResult
     public static func run(file: String, out: String? = nil, seed: UInt64? = nil, overrides: [String] = [],
-                           progress: Bool = true, commandLine: String? = nil, stopAfter: Int? = nil) throws -> URL {
+                           progress: Bool = true, commandLine: String? = nil, stopAfter: Int? = nil, allowExternal: Bool = false) throws -> URL {
         let root = try ParameterFile.load(file, overrides: overrides)
         if root.hasTable("scan") {
-            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine, stopAfter: stopAfter)
+            return try Scan.run(file: file, root: root, out: out, seed: seed, progress: progress, commandLine: commandLine, stopAfter: stopAfter,
+                                allowExternal: allowExternal)
         }
-        let job = try Job(file: file, root: root, seed: seed)
+        let job = try Job(file: file, root: root, seed: seed, allowExternal: allowExternal)
         let destination = URL(fileURLWithPath: out ?? "results/\(job.name)")
         guard Cluster.isRoot else {
             // Other MPI ranks compute their share of every ensemble and write nothing that stays.
@@ -37,13 +38,21 @@ public enum Experiment {
 
     /// Validates a parameter file as `run` would (every key, every scan point, the data files
     /// and the memory estimate) without running it or writing anything; returns what would run.
-    public static func check(file: String, seed: UInt64? = nil, overrides: [String] = []) throws -> String {
+    public static func check(file: String, seed: UInt64? = nil, overrides: [String] = [], allowExternal: Bool = false) throws -> String {
         let root = try ParameterFile.load(file, overrides: overrides)
+        var base = root
+        if case .table(var t) = root { t["scan"] = nil; base = .table(t) }
+        if !allowExternal, case .diffusion(let spec) = try Specification(file: file, root: base, seed: seed), case .external(let e) = spec.model {
+            guard ExternalProcess.resolve(e.argv[0], in: e.directory) != nil else {
+                throw ParameterError(file: file, key: "model.command", value: .array(e.argv.map { .string($0) }), expected: "a program that exists and is executable (in \(e.directory), or on PATH)")
+            }
+            return "\(file): valid as far as it can be without starting the external program (--allow-external starts it and checks the handshake)"
+        }
         guard root.hasTable("scan") else {
-            let job = try Job(file: file, root: root, seed: seed)
+            let job = try Job(file: file, root: root, seed: seed, allowExternal: allowExternal)
             return "\(file): valid; \(job.summary)"
         }
-        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: seed)
+        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: seed, allowExternal: allowExternal)
         return "\(file): valid; a scan of \(scan.axes.map(\.key).joined(separator: " × ")) over \(scan.points.count) points × \(scan.replicas) replicas of \(job.summary)"
     }
 
@@ -86,8 +95,11 @@ public enum Experiment {
             }
         } catch let e as NonFiniteState {
             bar?.finish()
+            // An external model that failed answers NaN from then on: its failure is the cause.
+            if let f = job.external?.failure { throw ExternalModelFailure(experiment: job.name, message: f) }
             throw NonFiniteField(experiment: job.name, state: e, hint: job.nonFiniteHint)
         }
+        if let f = job.external?.failure { throw ExternalModelFailure(experiment: job.name, message: f) }
         let wall = Date().timeIntervalSince(started)
         summary["wall_seconds"] = wall
         record["wall_seconds"] = wall
@@ -134,10 +146,10 @@ public enum Experiment {
         case hierarchy(HierarchySpec)
 
         /// Reads, validates and prepares the experiment of a parameter tree.
-        init(file: String, root: ParameterValue, seed: UInt64?) throws {
+        init(file: String, root: ParameterValue, seed: UInt64?, allowExternal: Bool = false) throws {
             switch try Specification(file: file, root: root, seed: seed) {
             case .fieldTheory(let spec): self = .fieldTheory(spec)
-            case .diffusion(let spec): self = .diffusion(try spec.prepare())
+            case .diffusion(let spec): self = .diffusion(try spec.prepare(allowExternal: allowExternal))
             case .hierarchy(let spec): self = .hierarchy(spec)
             }
         }
@@ -148,6 +160,11 @@ public enum Experiment {
             case .diffusion(let p): p.spec.name
             case .hierarchy(let h): h.name
             }
+        }
+
+        /// The running program of an external model, if the job has one.
+        var external: ExternalModel? {
+            if case .diffusion(let p) = self { p.spec.externalModel } else { nil }
         }
 
         /// run.kind.
@@ -227,8 +244,26 @@ public enum Experiment {
             if let m = p.dataMap { data["affine_map"] = ["scale": m.scale, "offset": m.offset, "to": "[-1, 1]", "formula": "x_model = scale * x_file + offset"] }
             r["data"] = data
         }
+        if let m = spec.externalModel, case .external(let e) = spec.model {
+            r["external_model"] = externalRecord(m, e)
+        }
         r["conventions"] = "x_t = alpha_t x_0 + sigma_t eps; lambda_t = alpha_t^2 / sigma_t^2; fields x, sign x, D, sign D; S(k) = (v/N)<|phi_k|^2>; noise keys (seed, member, step, stream 2), initial state stream 3; see docs/output.md"
         return r
+    }
+
+    /// What ran as the external model: the exact argv, the program file and every argument that
+    /// names a file, with their SHA-256, and how much it was asked.
+    static func externalRecord(_ m: ExternalModel, _ e: DiffusionSpec.ExternalSpec) -> [String: Any] {
+        func digest(_ path: String) -> String { FileManager.default.contents(atPath: path).map(SHA256.hex) ?? "unreadable" }
+        var files: [String: String] = [:]
+        for a in e.argv.dropFirst() {
+            let path = URL(fileURLWithPath: a, relativeTo: URL(fileURLWithPath: e.directory, isDirectory: true)).standardizedFileURL.path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files[path] = digest(path) }
+        }
+        return ["argv": e.argv, "directory": e.directory, "environment": e.environment, "program": m.process.program, "program_sha256": digest(m.process.program),
+                "argument_files_sha256": files, "predicts": e.predicts.rawValue, "batch": e.batch, "protocol_version": 1,
+                "evaluations": m.evaluations, "batches": m.batches]
     }
 
     static func gitRevision() -> String {

@@ -14,7 +14,7 @@ public enum Ensemble {
         defer { slots.deinitialize(); slots.deallocate() }
         nonisolated(unsafe) let out = slots
         let failed = Flag()
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let work = { @Sendable (w: Int) in
             for m in stride(from: w, to: members, by: workers) where !failed.isSet {
                 do throws(E) { out[m] = .success(try body(m)) } catch {
                     out[m] = .failure(error)
@@ -22,10 +22,41 @@ public enum Ensemble {
                 }
             }
         }
+        if workers <= ProcessInfo.processInfo.activeProcessorCount {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        } else {
+            // More workers than cores (members waiting on an external model, whose requests are
+            // batched): threads of their own, since Dispatch runs at most one per core.
+            withoutActuallyEscaping(work) { (work: @escaping @Sendable (Int) -> Void) in
+                // pthreads joined before returning: each thread releases its closure before it
+                // ends, so none outlives this call.
+                let threads = (0..<workers).map { w -> pthread_t in
+                    let task = Unmanaged.passRetained(Task { work(w) }).toOpaque()
+                    var attributes = pthread_attr_t()
+                    pthread_attr_init(&attributes)
+                    pthread_attr_setstacksize(&attributes, 8 << 20)
+                    var thread = pthread_t()
+                    let status = pthread_create(&thread, &attributes, { context in
+                        Unmanaged<Task>.fromOpaque(context!).takeRetainedValue().run()
+                        return nil
+                    }, task)
+                    precondition(status == 0, "cannot start a worker thread")
+                    pthread_attr_destroy(&attributes)
+                    return thread
+                }
+                for t in threads { pthread_join(t, nil) }
+            }
+        }
         return try slots.map { slot throws(E) in
             guard let slot else { throw slots.lazy.compactMap { if case .failure(let e)? = $0 { e } else { nil } }.first! }
             return try slot.get()
         }
+    }
+
+    /// A worker thread's body.
+    private final class Task {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
     }
 
     /// A flag one thread sets and the others read.

@@ -25,6 +25,7 @@ enum ClassAlignment: Sendable {
         case .gaussianMixture(let c): return .posterior(model: p.sampler.denoiser, labels: c.map(\.label))
         case .ideal: return .posterior(model: p.sampler.denoiser, labels: p.data!.labels!)
         case .gaussianField: fatalError("guidance needs classes (checked when the file is read)")
+        case .external: fatalError("refused when the file is read")
         case .equivariantIdeal, .patchMachine:
             let d = p.data!, labels = d.labels!
             let train = d.images.indices.filter { $0 % 5 != 4 }, test = d.images.indices.filter { $0 % 5 == 4 }

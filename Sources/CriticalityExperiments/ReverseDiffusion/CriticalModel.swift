@@ -93,6 +93,10 @@ extension DiffusionSpec {
         case .gaussianMixture:
             let m = mixture
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: Speciation.topCovarianceEigenvalue(m), autocovariance: nil, lattice: lattice)
+        case .external:
+            // A network's dispersion and data statistics are not known in closed form: only the
+            // measured estimates (probes, ξ) enter its critical-time table.
+            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: nil, autocovariance: nil, lattice: lattice)
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .ideal, .equivariantIdeal:

@@ -32,7 +32,7 @@ enum DiffusionParameters {
         .number("beta_max", 20, expected: "a rate ≥ schedule.beta_min", only: ["ddpm"], "β_max ≥ β_min"),
     ])
 
-    static let models = ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal", "ls", "els", "gaussian-mixture"]
+    static let models = ["binary-patch", "gaussian-field", "two-point", "ideal", "equivariant-ideal", "ls", "els", "gaussian-mixture", "external"]
     static let classModels = ["ideal", "equivariant-ideal", "ls", "els"]
     static let patch = ParameterKey.ValueType.form("an odd patch size, or an array of [t, P] pairs (P odd)", json: .table([
         "anyOf": .array([.table(["type": .string("integer"), "minimum": .int(1)]),
@@ -65,13 +65,14 @@ enum DiffusionParameters {
         window at u, D(u) = Σ W_n(u) y_n(u). `els`: the equivariant local machine, the softmax over the patches of every training image at \
         every position of u's dictionary (all positions with circular windows; interior windows only; or, with zero boundaries, the \
         boundary-broken dictionary where a pixel within P//2 of a border matches only patches at the same distance from it). \
-        Multi-channel images sum the distance over the channels.
+        Multi-channel images sum the distance over the channels. `external`: your own network, in a program the run starts \
+        and talks to over the denoiser protocol (docs/external.md); it runs only with `criticality run --allow-external`.
         """, [
         .choice("type", nil, models, "the denoiser"),
         ParameterKey("patch", patch, .requiredWhen("for `binary-patch`, `ls`, `els`"), only: ["binary-patch", "ls", "els"],
                      "odd patch size P ≤ the smallest lattice size, or a schedule P(t) as `[[t₁, P₁], [t₂, P₂], …]`, piecewise constant: P(t) = the P of the largest tᵢ ≤ t (the earliest entry's below all)"),
     ] + spectrumKeys + [
-        ParameterKey("class", classes, .absent("none"), only: classModels,
+        ParameterKey("class", classes, .absent("none"), only: classModels + ["external"],
                      "restrict the training set to one label (a class-conditional model); an array of labels is dealt to the members in turn (member i samples `class[i mod n]`; `sample_labels.npy` records it)"),
         .choice("boundary", "circular", ["circular", "zero"], only: ["ls", "els"],
                 "`\"circular\"` windows wrap around the image; `\"zero\"` windows are zero-padded (for `els`: the boundary-broken machine)"),
@@ -81,6 +82,19 @@ enum DiffusionParameters {
             "type": .string("array"), "minItems": .int(1), "items": .table(["$ref": .string("#/definitions/model.components")]),
         ])), .requiredWhen("for `gaussian-mixture`"), only: ["gaussian-mixture"],
                      "one `[[model.components]]` table per isotropic component N(μ, s²I), see below"),
+        ParameterKey("command", .form("an array of strings: the program and its arguments", json: .table([
+            "type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("string")]),
+        ])), .requiredWhen("for `external`"), only: ["external"],
+                     "the program serving the network and its arguments, started without a shell, e.g. `[\"python3\", \"serve.py\"]`; a relative program path is relative to `directory`"),
+        ParameterKey("directory", .string([]), .computed("the parameter file's folder"), only: ["external"], "the folder the program runs in (relative to the parameter file's folder)"),
+        ParameterKey("environment", .form("a table of strings", json: .table(["type": .string("object"), "additionalProperties": .table(["type": .string("string")])])),
+                     .value(.table([:])), only: ["external"], "variables added to the program's environment, e.g. `{ OMP_NUM_THREADS = \"2\" }`"),
+        ParameterKey("predicts", .string(ExternalModel.Prediction.allCases.map(\.rawValue)), .requiredWhen("for `external`"), only: ["external"],
+                     "what the network outputs: `\"x0\"` (the denoised field D), `\"epsilon\"` (the noise; D = (x − σε)/α), `\"score\"` (D = (x + σ²s)/α) or `\"v\"` (v = αε − σx₀; D = (αx − σv)/(α² + σ²))"),
+        .integer("batch", 64, .atLeast(1), only: ["external"],
+                 "the largest batch sent at once: that many ensemble members run concurrently (when `run.threads = 0`) and their requests at the same t travel together"),
+        .number("timeout", 60, .positive, unit: "s", expected: "a positive number of seconds", only: ["external"],
+                "seconds the program may take for the handshake or one batch before the run stops"),
     ])
 
     static let component = ParameterTable("model.components", about: """

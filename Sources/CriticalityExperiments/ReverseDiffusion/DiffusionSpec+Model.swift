@@ -25,8 +25,14 @@ public struct PreparedDiffusion: Sendable {
 }
 
 extension DiffusionSpec {
-    public func prepare() throws -> PreparedDiffusion {
+    /// `allowExternal`: start the program of an external model (a parameter file that starts a
+    /// program is code: the command line must say so).
+    public func prepare(allowExternal: Bool = false) throws -> PreparedDiffusion {
         var spec = self
+        if case .external(let e) = model {
+            spec.externalModel = try startExternal(e, allowed: allowExternal)
+            if threads == 0 { spec.threads = min(members, e.batch) }
+        }
         var data: Dataset?, map: AffineMap?
         if let source = self.data {
             var d = try loadData(source, digests: &spec.dataDigests)
@@ -81,6 +87,7 @@ extension DiffusionSpec {
         case .gaussianField(let s): return GaussianFieldDenoiser(lattice: lattice, spectrum: s, effort: planner)
         case .twoPoint(let a): return TwoPointDenoiser(lattice: lattice, amplitude: a)
         case .gaussianMixture: return mixture
+        case .external: return ExternalDenoiser(externalModel!, label: label)
         case .ideal, .equivariantIdeal, .patchMachine:
             if model == .equivariantIdeal && lattice.shape.count == 3 {
                 throw ParameterError(file: file, message: "model.type = \"equivariant-ideal\" shifts along every axis: multi-channel images need \"ideal\"")
@@ -98,7 +105,24 @@ extension DiffusionSpec {
         case .twoPoint(let a): return PointMassDenoiser(lattice: lattice, image: [Double](repeating: labels == [0] ? a : -a, count: lattice.siteCount))
         case .gaussianMixture: return try mixture.restricted(toLabels: Set(labels))
         case .gaussianField: fatalError("guidance needs classes (checked when the file is read)")
+        case .external: return ExternalDenoiser(externalModel!, label: labels[0])
         case .ideal, .equivariantIdeal, .patchMachine: return try trained(on: try restricted(data!, labels, key: "guidance.class"))
+        }
+    }
+
+    /// Starts an external model's program (after saying so on standard error) and checks the
+    /// handshake; refused unless `allowed`.
+    func startExternal(_ e: ExternalSpec, allowed: Bool) throws -> ExternalModel {
+        let shown = "\(ExternalProcess.shell(e.argv)) in \(e.directory)"
+        guard allowed else {
+            throw ParameterError(file: file, message: "model.type = \"external\" starts the program \(shown): a parameter file that starts a program is code; run it only if you trust this file, with --allow-external")
+        }
+        FileHandle.standardError.write(Data("criticality: starting the external model \(shown)\n".utf8))
+        do {
+            return try ExternalModel(.init(argv: e.argv, directory: e.directory, environment: e.environment, predicts: e.predicts, batch: e.batch,
+                                           timeout: e.timeout, schedule: schedule.name), lattice: lattice)
+        } catch {
+            throw ParameterError(file: file, message: "model.command: \(error.message)")
         }
     }
 

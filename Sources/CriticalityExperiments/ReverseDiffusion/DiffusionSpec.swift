@@ -17,6 +17,8 @@ public struct DiffusionSpec: Sendable {
         case patchMachine(PatchDictionary, PatchSchedule)
         /// Σ_i w_i N(μ_i, s_i² I) with a class label per component.
         case gaussianMixture([MixtureComponent])
+        /// A network in another program (the denoiser protocol).
+        case external(ExternalSpec)
 
         var name: String {
             switch self {
@@ -27,6 +29,7 @@ public struct DiffusionSpec: Sendable {
             case .equivariantIdeal: "equivariant-ideal"
             case .patchMachine(let d, _): d.locality == .local ? "ls" : "els"
             case .gaussianMixture: "gaussian-mixture"
+            case .external: "external"
             }
         }
         var needsData: Bool {
@@ -40,6 +43,17 @@ public struct DiffusionSpec: Sendable {
         var hasClasses: Bool {
             if case .gaussianField = self { false } else { true }
         }
+    }
+
+    /// `model.type = "external"`: the program, where and how it runs, what it predicts.
+    public struct ExternalSpec: Sendable, Equatable {
+        public var argv: [String]
+        /// Absolute.
+        public var directory: String
+        public var environment: [String: String]
+        public var predicts: ExternalModel.Prediction
+        public var batch: Int
+        public var timeout: Double
     }
 
     public enum DataSource: Sendable, Equatable {
@@ -136,6 +150,8 @@ public struct DiffusionSpec: Sendable {
     public var continuation: Continuation?
     /// The parameters as read (every default filled in).
     var parameters: ParameterValue = .table([:])
+    /// The running program of an external model (set by ``prepare(allowExternal:)``).
+    public internal(set) var externalModel: ExternalModel?
 
     /// The `[continuation]` section: the Curie–Weiss reduction of the model (THEORY.md §7)
     /// continued in t or in the guidance weight.
@@ -214,6 +230,7 @@ public struct DiffusionSpec: Sendable {
         case "two-point": model = .twoPoint(amplitude: try mod.double("amplitude"))
         case "ideal": model = .ideal
         case "gaussian-mixture": model = .gaussianMixture(try DiffusionSpec.mixtureComponents(mod))
+        case "external": model = .external(try DiffusionSpec.external(mod))
         case "ls", "els":
             let boundary = PatchDictionary.Boundary(rawValue: try mod.string("boundary"))!
             let candidates = modelName == "ls" ? .all : PatchDictionary.Candidates(rawValue: try mod.string("candidates"))!
@@ -398,6 +415,12 @@ public struct DiffusionSpec: Sendable {
         windows = nil
         information = nil
         if let continuation { try checkReducible(continuation) }
+        if isPulse, case .external = model {
+            throw ParameterError(file: file, message: "run.kind = \"guidance-pulse\" with model.type = \"external\" is not supported yet: its class alignment needs a classifier of labelled data")
+        }
+        if case .external = model, let g = guidance, g.labels.count > 1 {
+            throw ParameterError(file: file, key: "guidance.class", value: DiffusionSpec.labelsValue(g.labels), expected: "one class label: an external network is conditioned on one class at a time")
+        }
         if isPulse {
             for section in ["softening", "continuation"] where root.hasTable(section) {
                 throw ParameterError(file: file, message: "[\(section)] does not apply to run.kind = \"guidance-pulse\" (run it as a reverse-diffusion run)")
@@ -525,6 +548,25 @@ public struct DiffusionSpec: Sendable {
             return .table(["weight": .double(c.weight), "mean": mean, "variance": .double(c.variance), "label": .int(c.label)])
         }))
         return components
+    }
+
+    /// The `external` model's keys; the directory is made absolute, relative to the file's folder.
+    static func external(_ mod: ParameterSection) throws -> ExternalSpec {
+        let argv = try mod.value("command", default: nil, echo: { .array($0.map { .string($0) }) }) { v -> [String]? in
+            guard case .array(let a) = v, !a.isEmpty else { return nil }
+            let s = a.compactMap { if case .string(let w) = $0 { w } else { nil } }
+            return s.count == a.count && !s[0].isEmpty ? s : nil
+        }
+        let base = URL(fileURLWithPath: mod.file).deletingLastPathComponent()
+        let directory = URL(fileURLWithPath: try mod.string("directory", default: "."), relativeTo: base).standardizedFileURL.path
+        mod.record("directory", .string(directory))
+        let environment = try mod.value("environment", default: [:], echo: { .table($0.mapValues { .string($0) }) }) { v -> [String: String]? in
+            guard case .table(let t) = v else { return nil }
+            let s = t.compactMapValues { if case .string(let w) = $0 { w } else { nil } }
+            return s.count == t.count ? s : nil
+        }
+        return ExternalSpec(argv: argv, directory: directory, environment: environment, predicts: ExternalModel.Prediction(rawValue: try mod.string("predicts"))!,
+                            batch: try mod.int("batch"), timeout: try mod.double("timeout"))
     }
 
     static func patchSchedule(_ mod: ParameterSection) throws -> PatchSchedule {

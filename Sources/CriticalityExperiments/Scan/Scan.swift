@@ -21,16 +21,16 @@ enum Scan {
 
     /// The scan of a parameter tree, the job without `[scan]`, and every point's parameter tree,
     /// each point validated (and its model prepared) before anything runs or is written.
-    static func validated(file: String, root: ParameterValue, seed: UInt64?) throws -> (ScanSpec, Experiment.Job, [ParameterValue]) {
+    static func validated(file: String, root: ParameterValue, seed: UInt64?, allowExternal: Bool = false) throws -> (ScanSpec, Experiment.Job, [ParameterValue]) {
         let scan = try ScanSpec(file: file, root: root)
         guard case .table(var table) = root else { throw ParameterError(file: file, message: "not a table") }
         table["scan"] = nil
         let base = ParameterValue.table(table)
-        let baseJob = try Experiment.Job(file: file, root: base, seed: seed)
+        let baseJob = try Experiment.Job(file: file, root: base, seed: seed, allowExternal: allowExternal)
         let roots = try scan.points.map { p in
             var r = base
             for (axis, v) in zip(scan.axes, p) { try r.set(axis.key.split(separator: ".").map(String.init), to: v) }
-            do { _ = try Experiment.Job(file: file, root: r, seed: nil) } catch let e as ParameterError {
+            do { _ = try Experiment.Job(file: file, root: r, seed: nil, allowExternal: allowExternal) } catch let e as ParameterError {
                 let at = zip(scan.axes, p).map { "\($0.key) = \($1)" }.joined(separator: ", ")
                 throw ParameterError(file: file, message: "scan point \(at): \(e.message)")
             }
@@ -41,9 +41,9 @@ enum Scan {
 
     /// `stopAfter` (tests): store that many new tasks, then throw ``Interrupted``.
     static func run(file: String, root: ParameterValue, out: String?, seed: UInt64?, progress: Bool, commandLine: String?,
-                    stopAfter: Int? = nil) throws -> URL {
+                    stopAfter: Int? = nil, allowExternal: Bool = false) throws -> URL {
         let started = Date()
-        let (scan, baseJob, roots) = try validated(file: file, root: root, seed: seed)
+        let (scan, baseJob, roots) = try validated(file: file, root: root, seed: seed, allowExternal: allowExternal)
         let baseSeed = Int(baseJob.seed), points = scan.points
 
         let destination = URL(fileURLWithPath: out ?? "results/\(baseJob.name)").standardizedFileURL
@@ -111,7 +111,7 @@ enum Scan {
                 do {
                     try r.set(["run", "seed"], to: .int(baseSeed + task.replica))
                     try r.set(["run", "threads"], to: .int(1))
-                    let job = try Experiment.Job(file: file, root: r, seed: nil)
+                    let job = try Experiment.Job(file: file, root: r, seed: nil, allowExternal: allowExternal)
                     let scratch = work.appendingPathComponent("run-\(name(task).dropLast(5))")
                     let folder = try ResultsFolder(scratch: scratch)
                     defer { try? FileManager.default.removeItem(at: scratch) }

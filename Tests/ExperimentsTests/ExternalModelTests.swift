@@ -1,0 +1,199 @@
+import CriticalityDiffusion
+import CriticalityLattice
+import Foundation
+import Testing
+@testable import CriticalityExperiments
+
+// External models: numpy servers of the binary patch and Gaussian-field models against the
+// built-in ones, the prediction conversions, batching, the failure modes and the opt-in.
+
+let externalServers = repositoryRoot.appendingPathComponent("Tests/external")
+
+func externalModel(_ script: String, _ arguments: [String], lattice: Lattice, predicts: ExternalModel.Prediction = .x0, batch: Int = 16,
+                   timeout: Double = 30) throws -> ExternalModel {
+    try ExternalModel(.init(argv: ["python3", externalServers.appendingPathComponent(script).path] + arguments, directory: nil, environment: [:],
+                            predicts: predicts, batch: batch, timeout: timeout, schedule: "vp"), lattice: lattice)
+}
+
+/// ‖a − b‖∞ / ‖b‖∞.
+func relativeMaxError(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).map { abs($0 - $1) }.max()! / b.map(abs).max()!
+}
+
+@Test func numpyServersAgreeWithTheBuiltInModelsInOneEvaluation() throws {
+    let lattice = try Lattice(shape: [16, 12])
+    let patch = try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(5))
+    let field = GaussianFieldDenoiser(lattice: lattice, spectrum: .ornsteinZernike(amplitude: 2, correlationLength: 3))
+    let servers = try [(patch as any Denoiser, try externalModel("binary_patch_server.py", ["5"], lattice: lattice), ExternalModel.Prediction.x0)]
+        + ExternalModel.Prediction.allCases.map { p in
+            (field as any Denoiser, try externalModel("gaussian_field_server.py", ["2", "3", p.rawValue], lattice: lattice, predicts: p), p)
+        }
+    defer { for s in servers { s.1.close() } }
+    var worst = 0.0
+    for (builtIn, model, _) in servers {
+        for (i, t) in [0.05, 0.5, 3.0].enumerated() {
+            let level = NoiseSchedule.vp.level(at: t)
+            let x = RealField(lattice)
+            GaussianNoise(seed: 9).fill(x.values, count: x.count, member: i, step: 0, stream: 0)
+            let a = RealField(lattice), b = RealField(lattice)
+            builtIn.denoise(x, at: level, into: a, workspace: DenoiserWorkspace(lattice))
+            ExternalDenoiser(model).denoise(x, at: level, into: b, workspace: DenoiserWorkspace(lattice))
+            worst = max(worst, relativeMaxError(b.array, a.array))
+        }
+        #expect(model.failure == nil)
+    }
+    print("validation: numpy servers (binary patch; Gaussian field as x0, ε, score, v) against the built-in models, one evaluation: max relative error \(worst)")
+    #expect(worst < 1e-12)
+}
+
+/// Whole samples with the same seed: rounding differences between numpy's and FFTW's
+/// transforms are amplified along the trajectory; the bound is 1e-9. The binary patch model's
+/// samples saturate at ±1 (tanh of α/σ² ~ 10³ at t_end), which hides differences, so the linear
+/// Gaussian-field model (served as an ε-predictor) is compared too.
+@Test func externalSamplesMatchTheBuiltInModelAndDoNotDependOnBatchingOrThreads() throws {
+    let lattice = try Lattice(shape: [12, 12])
+    let times = try TimeGrid.logUniform.times(from: 12, to: 1e-3, steps: 120, schedule: .vp)
+    let cases: [(String, any Denoiser, String, [String], ExternalModel.Prediction)] = [
+        ("binary patch", try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(3)), "binary_patch_server.py", ["3"], .x0),
+        ("Gaussian field (ε)", GaussianFieldDenoiser(lattice: lattice, spectrum: .ornsteinZernike(amplitude: 2, correlationLength: 3)),
+         "gaussian_field_server.py", ["2", "3", "epsilon"], .epsilon),
+    ]
+    for (name, denoiser, script, arguments, predicts) in cases {
+        let builtIn = try ReverseSampler(schedule: .vp, denoiser: denoiser, method: .reverseSDEExponential, times: times, seed: 4)
+        let members = 8
+        let reference = try Ensemble.map(members: members, threads: 1) { m throws(NonFiniteState) in try builtIn.run(member: m, from: builtIn.initialState(member: m)).array }
+        var runs: [[[Double]]] = []
+        for (batch, threads) in [(1, 1), (8, 8), (3, 5)] {
+            let model = try externalModel(script, arguments, lattice: lattice, predicts: predicts, batch: batch)
+            defer { model.close() }
+            let sampler = builtIn.with(denoiser: ExternalDenoiser(model))
+            runs.append(try Ensemble.map(members: members, threads: threads) { m throws(NonFiniteState) in try sampler.run(member: m, from: sampler.initialState(member: m)).array })
+            #expect(model.failure == nil)
+            if batch == 8 { print("validation: external batching (\(name)): \(model.evaluations) evaluations in \(model.batches) batches (batch 8, 8 threads)") }
+        }
+        #expect(runs[0] == runs[1] && runs[0] == runs[2], "\(name): results depend on batch or threads")
+        let worst = zip(runs[0].joined(), reference.joined()).map { abs($0 - $1) }.max()!
+        let scale = reference.joined().map(abs).max()!
+        print("validation: external whole samples (\(name), 12², 120 steps, 8 members) against the built-in model: max abs difference \(worst) (samples up to \(scale))")
+        #expect(worst < 1e-9)
+    }
+}
+
+/// Every way a program can fail, through the executable: one line naming the command and what
+/// came back, the exit code, no results folder, and no process left behind.
+struct ExternalFailure: CustomTestStringConvertible, Sendable {
+    let mode: String
+    let code: Int32
+    let expected: String
+    var testDescription: String { mode }
+}
+
+@Test(arguments: [
+    ExternalFailure(mode: "exit-at-start", code: 2, expected: "cannot load the weights"),
+    ExternalFailure(mode: "bad-handshake", code: 2, expected: "the handshake's answer is not a JSON object"),
+    ExternalFailure(mode: "wrong-shape", code: 2, expected: "accepts fields of shape [3, 3]"),
+    ExternalFailure(mode: "crash", code: 1, expected: "Segmentation fault (simulated)"),
+    ExternalFailure(mode: "wrong-length", code: 1, expected: "then nothing within the timeout"),
+    ExternalFailure(mode: "nan", code: 1, expected: "the answer holds nan at field"),
+    ExternalFailure(mode: "hang", code: 1, expected: "no answer within the timeout"),
+    ExternalFailure(mode: "error", code: 1, expected: "answered with an error: CUDA out of memory"),
+    ExternalFailure(mode: "missing-program", code: 2, expected: "no executable"),
+])
+func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let marker = dir.appendingPathComponent("started").path
+    let command = f.mode == "missing-program" ? "[\"no-such-program-criticality\"]"
+        : "[\"python3\", \"\(externalServers.appendingPathComponent("misbehaving_server.py").path)\", \"\(f.mode)\", \"\(marker)\"]"
+    let file = dir.appendingPathComponent("external.toml")
+    try """
+        [run]
+        kind = "reverse-diffusion"
+        members = 4
+        [lattice]
+        shape = [8, 8]
+        [model]
+        type = "external"
+        command = \(command)
+        predicts = "x0"
+        timeout = 2.0
+        [sampler]
+        steps = 40
+        """.write(to: file, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("out")
+    let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
+    #expect(code == f.code, "\(f.mode): exit \(code): \(stderr)")
+    let errorLines = stderr.split(separator: "\n").filter { $0.hasPrefix("criticality: error:") }
+    #expect(errorLines.count == 1 && errorLines[0].contains(f.expected), "\(f.mode): \(stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.path), "\(f.mode): a results folder was written")
+    if let pid = try? String(contentsOfFile: marker, encoding: .utf8), let p = Int32(pid) {
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(p)"), "\(f.mode): the program (pid \(p)) is still there")
+    } else {
+        #expect(f.mode == "missing-program", "\(f.mode): the program never started")
+    }
+}
+
+/// A file that starts a program does not run without --allow-external, and the program is not
+/// started; --check without it does not start it either.
+@Test func anExternalModelNeedsTheOptIn() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let marker = dir.appendingPathComponent("started").path
+    let file = dir.appendingPathComponent("external.toml")
+    try """
+        [run]
+        kind = "reverse-diffusion"
+        [lattice]
+        shape = [8, 8]
+        [model]
+        type = "external"
+        command = ["python3", "\(externalServers.appendingPathComponent("misbehaving_server.py").path)", "nan", "\(marker)"]
+        predicts = "x0"
+        """.write(to: file, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("out")
+    let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet"])
+    #expect(code == 2 && stderr.contains("--allow-external") && stderr.contains("misbehaving_server.py"), "\(stderr)")
+    let (checkCode, checkErr) = try runCLI(["run", file.path, "--check"])
+    #expect(checkCode == 0, "\(checkErr)")
+    #expect(!FileManager.default.fileExists(atPath: marker), "the program was started without --allow-external")
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+}
+
+/// A working external model end to end: the run writes its folder, and run.json records the
+/// exact argv with the SHA-256 of the program and of the script.
+@Test func anExternalRunRecordsWhatItStarted() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = externalServers.appendingPathComponent("binary_patch_server.py").path
+    let file = dir.appendingPathComponent("external.toml")
+    try """
+        [run]
+        kind = "reverse-diffusion"
+        members = 4
+        [lattice]
+        shape = [8, 8]
+        [model]
+        type = "external"
+        command = ["python3", "\(script)", "3"]
+        predicts = "x0"
+        [sampler]
+        steps = 60
+        [softening]
+        shells = 1
+        members = 2
+        times = 10
+        """.write(to: file, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("out")
+    let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
+    #expect(code == 0, "\(stderr)")
+    #expect(stderr.contains("starting the external model 'python3'"))
+    let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
+    let external = run["external_model"] as! [String: Any]
+    #expect(external["argv"] as? [String] == ["python3", script, "3"])
+    #expect((external["program_sha256"] as? String)?.count == 64)
+    #expect((external["argument_files_sha256"] as? [String: String])?[script]?.count == 64)
+    #expect((external["evaluations"] as? Int ?? 0) > 0)
+}
