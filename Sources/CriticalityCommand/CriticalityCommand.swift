@@ -186,7 +186,23 @@ struct Bench: ParsableCommand {
     @Flag(help: "Only time the 64-member binary-patch ensemble with one thread per rank (run it under mpirun -np N with the MPI build).")
     var ensemble = false
 
+    @Flag(help: "Only time the external-model transport with the identity network (python3 and numpy; run from the repository).")
+    var external = false
+
     func run() throws {
+        if external {
+            let python = FileManager.default.currentDirectoryPath + "/Sources/Python"
+            print("date: \(ISO8601DateFormatter().string(from: Date()))   external model: python3 -m criticality_denoiser.identity (float64 payload both ways)")
+            print("   lattice × members   evaluations/s   GB/s   batches   mean batch")
+            for (n, members) in [(80, 64), (256, 8)] {
+                do {
+                    let r = try Benchmark.measureExternal(n: n, members: members, python: python)
+                    print(String(format: "   %3d² × %-3d        %12.0f   %5.2f   %7d   %10.1f", n, members, r.evaluationsPerSecond, r.gigabytesPerSecond, r.batches,
+                                 Double(r.evaluations) / Double(max(r.batches, 1))))
+                } catch { throw fail(error) }
+            }
+            return
+        }
         if ensemble {
             Cluster.start()
             defer { Cluster.stop() }

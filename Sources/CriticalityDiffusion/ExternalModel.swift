@@ -157,13 +157,15 @@ public final class ExternalModel: @unchecked Sendable {
             "t": level.time, "alpha": level.alpha, "sigma": level.sigma, "log_lambda": level.logSignalToNoise, "schedule": configuration.schedule,
             "count": group.count, "shape": lattice.shape, "classes": group.map { $0.label.map { $0 as Any } ?? NSNull() }, "dtype": "<f8",
         ]
-        var payload = Data(capacity: group.count * n * 8)
-        for r in group { r.x.withUnsafeBytes { payload.append(contentsOf: $0) } }
         let described = "the request of \(group.count) field\(group.count == 1 ? "" : "s") at t = \(level.time)"
         let deadline = Date().addingTimeInterval(configuration.timeout)
         do throws(ExternalProcess.Failure) {
             try process.write(ExternalModel.json(header), deadline: deadline)
-            try process.write(payload, deadline: deadline)
+            for r in group {
+                if let f = r.x.withUnsafeBytes({ b -> ExternalProcess.Failure? in
+                    do throws(ExternalProcess.Failure) { try process.write(b, deadline: deadline); return nil } catch { return error }
+                }) { throw f }
+            }
             let line = try process.readLine(deadline: deadline)
             guard let reply = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw ExternalProcess.Failure(message: "the answer's header is not a JSON object: \(ExternalModel.shown(line))")
@@ -172,12 +174,18 @@ public final class ExternalModel: @unchecked Sendable {
             guard reply["count"] as? Int == group.count, (reply["dtype"] as? String ?? "<f8") == "<f8" else {
                 throw ExternalProcess.Failure(message: "the answer's header \(ExternalModel.shown(line)) does not promise \(group.count) fields of dtype \"<f8\"")
             }
-            let data = try process.read(count: group.count * n * 8, deadline: deadline)
-            let values = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ExternalProcess.Failure(message: "the answer holds \(values[bad]) at field \(bad / n), site \(bad % n)")
+            var results: [[Double]] = []
+            for i in 0..<group.count {
+                var y = [Double](repeating: 0, count: n)
+                if let f = y.withUnsafeMutableBytes({ b -> ExternalProcess.Failure? in
+                    do throws(ExternalProcess.Failure) { try process.read(into: b, deadline: deadline); return nil } catch { return error }
+                }) { throw f }
+                if let bad = y.firstIndex(where: { !$0.isFinite }) {
+                    throw ExternalProcess.Failure(message: "the answer holds \(y[bad]) at field \(i), site \(bad)")
+                }
+                results.append(y)
             }
-            for (i, r) in group.enumerated() { r.result = Array(values[(i * n)..<((i + 1) * n)]) }
+            for (r, y) in zip(group, results) { r.result = y }
             condition.withLock { evaluations += group.count; batches += 1 }
         } catch {
             throw ExternalProcess.Failure(message: "\(ExternalProcess.shell(configuration.argv)), \(described): \(error.message)")

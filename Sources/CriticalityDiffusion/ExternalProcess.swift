@@ -10,6 +10,7 @@ import Glibc
 public final class ExternalProcess: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 
@@ -76,7 +77,12 @@ public final class ExternalProcess: @unchecked Sendable {
         input = toChild[1]
         output = fromChild[0]
         errors = errChild[0]
-        for fd in [input, output] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        for fd in [input, output] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            // 1 MiB pipes (Linux's default maximum) instead of 64 KiB: fewer context switches
+            // per batch; F_SETPIPE_SZ = 1031.
+            _ = fcntl(fd, 1031, 1 << 20)
+        }
         _ = fcntl(input, F_SETFD, FD_CLOEXEC)
         _ = fcntl(output, F_SETFD, FD_CLOEXEC)
         _ = fcntl(errors, F_SETFD, FD_CLOEXEC)
@@ -109,46 +115,42 @@ public final class ExternalProcess: @unchecked Sendable {
 
     /// Writes all of `data` within `deadline`.
     public func write(_ data: Data, deadline: Date) throws(Failure) {
-        var failure: Failure?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(input, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 { offset += n; continue }
-                if n < 0 && errno == EAGAIN {
-                    if let f = wait(for: input, events: Int16(POLLOUT), deadline: deadline, doing: "reading the request") { failure = f; return }
-                    continue
-                }
-                failure = Failure(message: n < 0 && errno == EPIPE ? "the program closed its input (it exited?)\(exitNote())" : "cannot write to the program: \(String(cString: strerror(errno)))")
-                return
-            }
-        }
-        if let failure { throw failure }
+        if let f = data.withUnsafeBytes({ raw -> Failure? in
+            do throws(Failure) { try write(raw, deadline: deadline); return nil } catch { return error }
+        }) { throw f }
     }
 
-    /// Reads exactly `count` bytes within `deadline`.
-    public func read(count: Int, deadline: Date) throws(Failure) -> Data {
-        var data = Data(count: count), failure: Failure?
-        data.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) in
-            var offset = 0
-            while offset < count {
-                let n = Glibc.read(output, raw.baseAddress! + offset, count - offset)
-                if n > 0 { offset += n; continue }
-                if n < 0 && errno == EAGAIN {
-                    if wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "answering") != nil {
-                        failure = Failure(message: offset == 0 ? "no answer within the timeout (the program hangs or is too slow answering)"
-                                                             : "the program sent \(offset) of the \(count) bytes its header promised, then nothing within the timeout")
-                        return
-                    }
-                    continue
-                }
-                failure = Failure(message: n == 0 ? "the program ended its output after \(offset) of \(count) bytes\(exitNote())"
-                                                  : "cannot read from the program: \(String(cString: strerror(errno)))")
-                return
+    /// Writes all of `raw` within `deadline`.
+    public func write(_ raw: UnsafeRawBufferPointer, deadline: Date) throws(Failure) {
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(input, raw.baseAddress! + offset, raw.count - offset)
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EAGAIN {
+                if let f = wait(for: input, events: Int16(POLLOUT), deadline: deadline, doing: "reading the request") { throw f }
+                continue
             }
+            throw Failure(message: n < 0 && errno == EPIPE ? "the program closed its input (it exited?)\(exitNote())" : "cannot write to the program: \(String(cString: strerror(errno)))")
         }
-        if let failure { throw failure }
-        return data
+    }
+
+    /// Fills `raw` from the program's output within `deadline`.
+    public func read(into raw: UnsafeMutableRawBufferPointer, deadline: Date) throws(Failure) {
+        var offset = 0
+        let count = raw.count
+        while offset < count {
+            let n = Glibc.read(output, raw.baseAddress! + offset, count - offset)
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EAGAIN {
+                if wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "answering") != nil {
+                    throw Failure(message: offset == 0 ? "no answer within the timeout (the program hangs or is too slow answering)"
+                                                       : "the program sent \(offset) of the \(count) bytes its header promised, then nothing within the timeout")
+                }
+                continue
+            }
+            throw Failure(message: n == 0 ? "the program ended its output after \(offset) of \(count) bytes\(exitNote())"
+                                          : "cannot read from the program: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Reads one line (without its newline) of at most 1 MiB within `deadline`.

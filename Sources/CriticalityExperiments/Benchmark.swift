@@ -183,3 +183,41 @@ extension Benchmark {
                         milliseconds: median(times) * 1e3, roundTripMicroseconds: median(fft) * 1e6, pairs: machine.candidatePairs(at: 0))
     }
 }
+
+extension Benchmark {
+    public struct ExternalRow: Sendable {
+        public let n: Int
+        public let members: Int
+        public let evaluationsPerSecond: Double
+        /// float64 payload moved per second, both directions.
+        public let gigabytesPerSecond: Double
+        public let batches: Int
+        public let evaluations: Int
+    }
+
+    /// Evaluations of the identity network (`python3 -m criticality_denoiser.identity`, with
+    /// `Sources/Python` on PYTHONPATH) by `members` threads at one t, so that every request
+    /// travels in a batch of `members`: the cost of the transport alone.
+    public static func measureExternal(n: Int, members: Int, python: String, seconds: Double = 2) throws -> ExternalRow {
+        let lattice = try Lattice(shape: [n, n])
+        let model = try ExternalModel(.init(argv: ["python3", "-m", "criticality_denoiser.identity"], directory: nil, environment: ["PYTHONPATH": python],
+                                            predicts: .x0, batch: members, timeout: 60, schedule: "vp"), lattice: lattice)
+        defer { model.close() }
+        let level = NoiseSchedule.vp.level(at: 1), denoiser = ExternalDenoiser(model)
+        func round(_ count: Int) {
+            _ = Ensemble.map(members: members, threads: members) { m in
+                let x = RealField(lattice), d = RealField(lattice), w = DenoiserWorkspace(lattice)
+                for _ in 0..<count { denoiser.denoise(x, at: level, into: d, workspace: w) }
+                return 0
+            }
+        }
+        round(2)
+        let before = (model.evaluations, model.batches), a = now()
+        var rounds = 0
+        while now() - a < seconds { round(20); rounds += 20 }
+        let elapsed = now() - a, evaluations = model.evaluations - before.0
+        if let f = model.failure { throw ExternalProcess.Failure(message: f) }
+        return ExternalRow(n: n, members: members, evaluationsPerSecond: Double(evaluations) / elapsed,
+                           gigabytesPerSecond: 2 * Double(evaluations * n * n * 8) / elapsed / 1e9, batches: model.batches - before.1, evaluations: evaluations)
+    }
+}

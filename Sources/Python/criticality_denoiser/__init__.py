@@ -20,20 +20,20 @@ VERSION = 1
 __all__ = ["serve", "PROTOCOL", "VERSION"]
 
 
-def _read_exactly(stream, n):
-    data = bytearray()
-    while len(data) < n:
-        chunk = stream.read(n - len(data))
-        if not chunk:
-            raise EOFError(f"input ended after {len(data)} of {n} bytes")
-        data += chunk
-    return bytes(data)
+def _read_into(stream, buffer):
+    view, got = memoryview(buffer), 0
+    while got < len(buffer):
+        n = stream.readinto(view[got:])
+        if not n:
+            raise EOFError(f"input ended after {got} of {len(buffer)} bytes")
+        got += n
+    return buffer
 
 
-def _send(stream, header, payload=b""):
+def _send(stream, header, payload=None):
     stream.write((json.dumps(header) + "\n").encode())
-    if payload:
-        stream.write(payload)
+    if payload is not None:
+        stream.write(memoryview(payload).cast("B"))
     stream.flush()
 
 
@@ -62,9 +62,9 @@ def serve(f, shape=None, stdin=None, stdout=None):
         request = json.loads(line)
         count, field_shape = request["count"], tuple(request["shape"])
         n = int(np.prod(field_shape))
-        x = np.frombuffer(_read_exactly(inp, count * n * 8), dtype="<f8").reshape((count,) + field_shape)
+        x = np.frombuffer(_read_into(inp, bytearray(count * n * 8)), dtype="<f8").reshape((count,) + field_shape)
         try:
-            y = f(x.copy(), request["t"], request["alpha"], request["sigma"], request["classes"])
+            y = f(x, request["t"], request["alpha"], request["sigma"], request["classes"])
             y = np.ascontiguousarray(np.asarray(y, dtype="<f8"))
             if y.shape != x.shape:
                 raise ValueError(f"the function returned shape {y.shape} for input {x.shape}")
@@ -73,4 +73,4 @@ def serve(f, shape=None, stdin=None, stdout=None):
             traceback.print_exc(file=sys.stderr)
             _send(out, {"error": f"{type(e).__name__}: {e}"})
             continue
-        _send(out, {"count": count, "dtype": "<f8"}, y.tobytes())
+        _send(out, {"count": count, "dtype": "<f8"}, y)
