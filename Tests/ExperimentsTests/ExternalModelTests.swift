@@ -197,3 +197,50 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
     #expect((external["argument_files_sha256"] as? [String: String])?[script]?.count == 64)
     #expect((external["evaluations"] as? Int ?? 0) > 0)
 }
+
+/// The same run through the executable with the built-in binary patch model and with its numpy
+/// twin served externally: the finite-difference probes, ξ and the critical-time table agree.
+@Test func theCriticalTimeTableOfAnExternalTwinMatchesTheBuiltInModel() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func run(_ model: String) throws -> [String: Any] {
+        let file = dir.appendingPathComponent("\(model.count).toml")
+        try """
+            [run]
+            kind = "reverse-diffusion"
+            members = 8
+            seed = 3
+            [lattice]
+            shape = [16, 16]
+            [model]
+            \(model)
+            [sampler]
+            steps = 100
+            [observe]
+            count = 20
+            [softening]
+            method = "finite-difference"
+            shells = 1
+            members = 4
+            times = 40
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out-\(model.count)")
+        let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
+        #expect(code == 0, "\(stderr)")
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+    }
+    let builtIn = try run("type = \"binary-patch\"\npatch = 3")
+    let external = try run("type = \"external\"\ncommand = [\"python3\", \"\(externalServers.appendingPathComponent("binary_patch_server.py").path)\", \"3\"]\npredicts = \"x0\"")
+    // Measured estimates are in both; the analytic ones (dispersion, speciation) only in the built-in run.
+    let measured = builtIn.keys.filter { $0.hasPrefix("t_") && !$0.contains("analytic") && !$0.contains("speciation") && !$0.contains("collapse") && external[$0] != nil }
+    #expect(measured.count >= 3, "too few shared estimates: \(measured.sorted())")
+    var worst = 0.0
+    for k in measured {
+        guard let a = builtIn[k] as? Double, let b = external[k] as? Double else { continue }
+        worst = max(worst, abs(a - b) / max(abs(a), 1e-300))
+    }
+    print("validation: critical-time table, built-in vs external binary patch (finite-difference probes), \(measured.count) estimates: max relative difference \(worst)")
+    #expect(worst < 1e-9)
+    #expect(builtIn.keys.contains("t_c_analytic_c1") && !external.keys.contains("t_c_analytic_c1"))
+}
