@@ -24,6 +24,7 @@ public final class ExternalProcess: @unchecked Sendable {
     private let stderrLock = NSLock()
     private var stderrTail = Data()
     private var reaped = false
+    private var closed = false
     private let reapLock = NSLock()
 
     /// Starts `argv` in `directory` with `environment` added to the package's own.
@@ -94,6 +95,7 @@ public final class ExternalProcess: @unchecked Sendable {
                 if n <= 0 { break }
                 self?.keep(Data(buffer[0..<n]))
             }
+            close(errors)  // the child has ended (end of file): nothing more to read
         }
         thread.start()
     }
@@ -201,21 +203,24 @@ public final class ExternalProcess: @unchecked Sendable {
     /// process group; reaps it.
     public func terminate(grace: Double = 2) {
         reapLock.withLock {
-            guard !reaped else { return }
+            guard !closed else { return }
+            closed = true
             close(input)
-            var status: Int32 = 0
-            let end = Date().addingTimeInterval(grace)
-            while waitpid(pid, &status, WNOHANG) == 0 {
-                if Date() > end {
-                    kill(-pid, SIGKILL)
-                    kill(pid, SIGKILL)
-                    waitpid(pid, &status, 0)
-                    break
+            if !reaped {
+                var status: Int32 = 0
+                let end = Date().addingTimeInterval(grace)
+                while waitpid(pid, &status, WNOHANG) == 0 {
+                    if Date() > end {
+                        kill(-pid, SIGKILL)
+                        kill(pid, SIGKILL)
+                        waitpid(pid, &status, 0)
+                        break
+                    }
+                    usleep(5_000)
                 }
-                usleep(5_000)
+                reaped = true
+                ChildRegistry.remove(pid)
             }
-            reaped = true
-            ChildRegistry.remove(pid)
             close(output)
         }
     }
@@ -276,12 +281,17 @@ enum ChildRegistry {
         lock.withLock { for i in 0..<64 where slots[i] == pid { slots[i] = 0 } }
     }
 
-    /// Async-signal-safe: kill(2) only.
+    /// Async-signal-safe: kill(2) and waitpid(2) only. Reaped here, since the process that
+    /// would inherit them (pid 1 of a container, say) may never reap them.
     static func killAll() {
         guard initialised else { return }
         for i in 0..<64 where slots[i] > 0 {
-            kill(-slots[i], SIGKILL)
-            kill(slots[i], SIGKILL)
+            let pid = slots[i]
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            slots[i] = 0
         }
     }
 }

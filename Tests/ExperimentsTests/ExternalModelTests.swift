@@ -244,3 +244,44 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
     #expect(worst < 1e-9)
     #expect(builtIn.keys.contains("t_c_analytic_c1") && !external.keys.contains("t_c_analytic_c1"))
 }
+
+/// SIGINT or SIGTERM to the package mid-run ends the program too: nothing is left behind.
+@Test(arguments: [SIGTERM, SIGINT])
+func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let marker = dir.appendingPathComponent("started").path
+    let file = dir.appendingPathComponent("external.toml")
+    try """
+        [run]
+        kind = "reverse-diffusion"
+        members = 2
+        [lattice]
+        shape = [8, 8]
+        [model]
+        type = "external"
+        command = ["python3", "\(externalServers.appendingPathComponent("misbehaving_server.py").path)", "hang", "\(marker)"]
+        predicts = "x0"
+        timeout = 600.0
+        """.write(to: file, atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = ["run", file.path, "--out", dir.appendingPathComponent("out").path, "--quiet", "--allow-external"]
+    p.standardError = FileHandle.nullDevice
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let start = Date()
+    var child: Int32?
+    while Date().timeIntervalSince(start) < 30 {
+        if let text = try? String(contentsOfFile: marker, encoding: .utf8), let pid = Int32(text) { child = pid; break }
+        usleep(50_000)
+    }
+    usleep(500_000)  // into the hang
+    kill(p.processIdentifier, signal)
+    p.waitUntilExit()
+    guard let child else { Issue.record("the program never started"); return }
+    usleep(200_000)
+    #expect(!FileManager.default.fileExists(atPath: "/proc/\(child)"), "the program (pid \(child)) outlived the package")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+}
