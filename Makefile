@@ -62,7 +62,7 @@ bench: build
 	$(BIN) bench
 
 # The DocC catalogue (Sources/Criticality/Criticality.docc: an article per room, with the
-# mathematics) and every public symbol's documentation, as a static site in .build/docs.
+# mathematics) and every public symbol's documentation, as a static site in .build-docs/site.
 docs: fftw
 	@# SwiftPM also tries the test runner's modules and fails on them; the library's graphs are
 	@# what matters, and cp fails below if they are missing.
@@ -71,8 +71,8 @@ docs: fftw
 	cp .build-docs/*/symbolgraph/Criticality*.symbols.json .build-docs/symbols/
 	docc convert Sources/Criticality/Criticality.docc --fallback-display-name Criticality \
 	  --fallback-bundle-identifier dev.criticality.Criticality --additional-symbol-graph-dir .build-docs/symbols \
-	  --transform-for-static-hosting --output-path .build/docs --warnings-as-errors
-	@echo "Documentation in .build/docs (serve it, e.g. python3 -m http.server -d .build/docs, and open /documentation/criticality)"
+	  --transform-for-static-hosting --output-path .build-docs/site --warnings-as-errors
+	@echo "Documentation in .build-docs/site (serve it, e.g. python3 -m http.server -d .build-docs/site, and open /documentation/criticality)"
 
 # The package that uses Criticality as a library (docs/examples/library), built and run.
 example: fftw
