@@ -5,7 +5,7 @@ import Glibc
 
 /// A child program the package talks to over its standard input and output: started without a
 /// shell (posix_spawn, its own process group), read and written with deadlines, its standard
-/// error kept (the last lines name what went wrong), and always reaped: by ``terminate()``, at
+/// error kept (the last lines name what went wrong), and always reaped: by ``terminate(grace:)``, at
 /// exit, and on SIGINT or SIGTERM of the package (``ExternalProcess/installSignalHandlers()``).
 public final class ExternalProcess: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
