@@ -30,6 +30,8 @@ public final class ExternalProcess: @unchecked Sendable {
     /// Starts `argv` in `directory` with `environment` added to the package's own.
     public init(argv: [String], directory: String?, environment: [String: String]) throws(Failure) {
         guard let first = argv.first, !first.isEmpty else { throw Failure(message: "the command is empty") }
+        // A program that dies makes a write to its input fail with EPIPE, not end the package.
+        signal(SIGPIPE, SIG_IGN)
         self.argv = argv
         let dir = directory ?? FileManager.default.currentDirectoryPath
         guard let program = ExternalProcess.resolve(first, in: dir) else {

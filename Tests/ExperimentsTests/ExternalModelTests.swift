@@ -98,6 +98,8 @@ struct ExternalFailure: CustomTestStringConvertible, Sendable {
     ExternalFailure(mode: "hang", code: 1, expected: "no answer within the timeout"),
     ExternalFailure(mode: "error", code: 1, expected: "answered with an error: CUDA out of memory"),
     ExternalFailure(mode: "missing-program", code: 2, expected: "no executable"),
+    // Writing to a closed pipe: EPIPE, never SIGPIPE.
+    ExternalFailure(mode: "close-input", code: 1, expected: "the program closed its input"),
 ])
 func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
@@ -336,4 +338,74 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
     // does for all 8 with probability 2⁻⁸: the classes did travel.
     let memberMeans = (0..<8).map { m in external[(m * 36)..<((m + 1) * 36)].reduce(0, +) / 36 }
     #expect(memberMeans.allSatisfy { $0 < 0 }, "\(memberMeans)")
+}
+
+/// Guidance pulses of a class-conditional external network: every condition's sample is the
+/// built-in guided mixture's (member 0 under each pulse, to 1e-9), with class alignment scored by
+/// a classifier of labelled data beside the network.
+@Test func guidancePulsesOfAnExternalNetworkFollowTheBuiltInModel() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Labelled images of the two classes, ±0.8 plus noise of standard deviation 0.3.
+    let g = GaussianNoise(seed: 11)
+    var images: [Double] = [], labels: [Double] = []
+    for i in 0..<40 {
+        var z = [Double](repeating: 0, count: 36)
+        z.withUnsafeMutableBufferPointer { g.fill($0.baseAddress!, count: 36, member: i, step: 0, stream: 0) }
+        images += z.map { (i % 2 == 0 ? 0.8 : -0.8) + 0.3 * $0 }
+        labels.append(Double(i % 2))
+    }
+    try NPY.encode(images, shape: [40, 6, 6]).write(to: dir.appendingPathComponent("images.npy"))
+    try NPY.encode(labels, shape: [40]).write(to: dir.appendingPathComponent("labels.npy"))
+    func firstSamples(_ model: String) throws -> [Double] {
+        let file = dir.appendingPathComponent("\(model.count).toml")
+        try """
+            [run]
+            kind = "guidance-pulse"
+            members = 12
+            seed = 2
+            [lattice]
+            shape = [6, 6]
+            [model]
+            \(model)
+            [guidance]
+            class = 1
+            [sampler]
+            steps = 60
+            [pulse]
+            points = 4
+            strength = 3.0
+            critical = 0.5
+            resamples = 200
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out-\(model.count)")
+        let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
+        #expect(code == 0, "\(stderr)")
+        return try NPY.decode(Data(contentsOf: out.appendingPathComponent("pulse_first_samples.npy")), file: "pulse_first_samples.npy").values
+    }
+    let builtIn = try firstSamples("""
+        type = "gaussian-mixture"
+        [[model.components]]
+        mean = 0.8
+        variance = 0.3
+        label = 0
+        [[model.components]]
+        mean = -0.8
+        variance = 0.3
+        label = 1
+        """)
+    let external = try firstSamples("""
+        type = "external"
+        command = ["python3", "\(externalServers.appendingPathComponent("mixture_server.py").path)", "0.8", "0.3"]
+        predicts = "x0"
+        [data]
+        source = "file"
+        file = "images.npy"
+        labels = "labels.npy"
+        """)
+    #expect(!builtIn.isEmpty && builtIn.count == external.count)
+    let worst = zip(builtIn, external).map { abs($0 - $1) }.max() ?? .infinity
+    print("validation: guidance pulses of the external mixture network against the built-in mixture, member 0 under \(builtIn.count / 36) conditions: max abs difference \(worst)")
+    #expect(worst < 1e-9)
 }

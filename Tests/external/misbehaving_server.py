@@ -1,6 +1,6 @@
 """A server that fails in one chosen way, for the failure tests. Usage:
 python3 misbehaving_server.py MODE MARKER, MODE one of: exit-at-start, bad-handshake, wrong-shape,
-crash (after 3 answers), wrong-length, nan, hang, error. MARKER is a file it creates at start."""
+crash (after 3 answers), wrong-length, nan, hang, error, close-input (after the handshake). MARKER is a file it creates at start."""
 import json
 import os
 import sys
@@ -25,6 +25,9 @@ if mode == "wrong-shape":
     reply["shape"] = [3, 3]
 out.write((json.dumps(reply) + "\n").encode())
 out.flush()
+if mode == "close-input":
+    os.close(0)
+    time.sleep(30)
 answered = 0
 while True:
     line = inp.readline()

@@ -25,9 +25,10 @@ enum ClassAlignment: Sendable {
         case .gaussianMixture(let c): return .posterior(model: p.sampler.denoiser, labels: c.map(\.label))
         case .ideal: return .posterior(model: p.sampler.denoiser, labels: p.data!.labels!)
         case .gaussianField: fatalError("guidance needs classes (checked when the file is read)")
-        case .external: fatalError("refused when the file is read")
-        case .equivariantIdeal, .patchMachine:
-            let d = p.data!, labels = d.labels!
+        case .equivariantIdeal, .patchMachine, .external:
+            guard let d = p.data, let labels = d.labels else {
+                throw ParameterError(file: spec.file, message: "the class alignment of a guidance-pulse run of this model needs labelled data (data.labels, or a built-in set with labels)")
+            }
             let train = d.images.indices.filter { $0 % 5 != 4 }, test = d.images.indices.filter { $0 % 5 == 4 }
             guard Set(train.map { labels[$0] }) == Set(labels) else {
                 throw ParameterError(file: spec.file, message: "the classifier of a guidance-pulse run trains on four fifths of the data: every class needs an image there (too few images)")

@@ -112,7 +112,8 @@ enum DiffusionParameters {
 
     static let sources = ["file", "two-uniform", "random-binary", "stripes", "checkerboard", "gaussian-field"]
     static let data = ParameterTable("data", selector: "source", about: """
-        The training images of `ideal`, `equivariant-ideal`, `ls` and `els`. Built-in data are in `parameters/data/` (its README): \
+        The training images of `ideal`, `equivariant-ideal`, `ls` and `els`; for `external`, optional labelled images in the \
+        network's units, on which guidance-pulse runs train the classifier of their class alignment. Built-in data are in `parameters/data/` (its README): \
         the 1797 handwritten digits (8×8, labels 0–9) and four 64×64 textures. A data file with the wrong dtype, Fortran order, a shape \
         other than (N, H, W[, C]), fewer or more bytes than its header promises, or labels of the wrong length stops the run with one \
         line naming the file and the problem (exit code 2).
@@ -126,7 +127,7 @@ enum DiffusionParameters {
                      "the SHA-256 the file must have: a run whose data differ is refused. The echoed `parameters.toml` sets it (and makes the paths absolute), so that a rerun finds the same data or says that they changed"),
         ParameterKey("labels_sha256", .string([]), .absent("none"), expected: "64 hexadecimal digits (the file's SHA-256)", only: ["file"],
                      "the same for the labels file"),
-        ParameterKey("normalise", .boolean, .computed("`true` for files, else `false`"),
+        ParameterKey("normalise", .boolean, .computed("`true` for files (`false` for `external`), else `false`"),
                      "map the data's range [min, max] to [−1, 1] by x ↦ scale·x + offset; the map is recorded in `run.json` (`data.affine_map`)"),
         ParameterKey("limit", .integer, .absent("all"), bounds: .atLeast(1), expected: "a positive number of images", "use only the first `limit` images"),
         .integer("count", 16, .atLeast(1), expected: "a positive number of images", only: ["random-binary", "gaussian-field"], "number of images"),

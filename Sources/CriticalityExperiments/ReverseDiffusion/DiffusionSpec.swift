@@ -252,7 +252,10 @@ public struct DiffusionSpec: Sendable {
         }
 
         let dat = try section(p.data)
-        if model.needsData {
+        // An external network may have labelled data beside it: the classifier of its pulses' class alignment.
+        var externalData = false
+        if case .external = model { externalData = root.hasTable("data") }
+        if model.needsData || externalData {
             let source = try dat.string("source")
             try dat.checkApplicable(source)
             // Relative to the parameter file, written back absolute, so that the echoed
@@ -281,10 +284,11 @@ public struct DiffusionSpec: Sendable {
                     return s.lowercased()
                 }
             }
-            normalise = try dat.bool("normalise", default: source == "file")
+            // An external network's data stay in its own units.
+            normalise = try dat.bool("normalise", default: source == "file" && model.needsData)
             dataLimit = dat.has("limit") ? try dat.int("limit") : nil
         } else {
-            guard !root.hasTable("data") else { throw ParameterError(file: file, message: "[data] applies only to models of training data: model.type = \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\"") }
+            guard !root.hasTable("data") else { throw ParameterError(file: file, message: "[data] applies only to models of training data (model.type = \"ideal\", \"equivariant-ideal\", \"ls\" or \"els\") and to \"external\" ones") }
             data = nil
             normalise = false
             dataLimit = nil
@@ -415,11 +419,8 @@ public struct DiffusionSpec: Sendable {
         windows = nil
         information = nil
         if let continuation { try checkReducible(continuation) }
-        if isPulse, case .external = model {
-            throw ParameterError(file: file, message: "run.kind = \"guidance-pulse\" with model.type = \"external\" is not supported yet: its class alignment needs a classifier of labelled data")
-        }
-        if case .external = model, let g = guidance, g.labels.count > 1 {
-            throw ParameterError(file: file, key: "guidance.class", value: DiffusionSpec.labelsValue(g.labels), expected: "one class label: an external network is conditioned on one class at a time")
+        if isPulse, case .external = model, data == nil {
+            throw ParameterError(file: file, message: "run.kind = \"guidance-pulse\" with model.type = \"external\" needs [data] with labels: class alignment is scored by a classifier trained on them")
         }
         if isPulse {
             for section in ["softening", "continuation"] where root.hasTable(section) {
@@ -492,6 +493,10 @@ public struct DiffusionSpec: Sendable {
         case .binaryPatch, .twoPoint:
             guard labels == [0] || labels == [1] else {
                 throw ParameterError(file: file, key: key, value: .array(labels.map { .int($0) }), expected: "0 (the +1 image) or 1 (the −1 image)")
+            }
+        case .external:
+            guard labels.count == 1 else {
+                throw ParameterError(file: file, key: key, value: labelsValue(labels), expected: "one class label: an external network is conditioned on one class at a time")
             }
         case .gaussianMixture(let components):
             let known = Set(components.map(\.label))
