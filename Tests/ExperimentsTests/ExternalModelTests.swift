@@ -15,6 +15,36 @@ func externalModel(_ script: String, _ arguments: [String], lattice: Lattice, pr
                             predicts: predicts, batch: batch, timeout: timeout, schedule: "vp"), lattice: lattice)
 }
 
+/// The built-in twin of Tests/external/mixture_server.py 0.8 0.3: classes 0 and 1 at ±0.8.
+let twoClassMixture = """
+    type = "gaussian-mixture"
+    [[model.components]]
+    mean = 0.8
+    variance = 0.3
+    label = 0
+    [[model.components]]
+    mean = -0.8
+    variance = 0.3
+    label = 1
+    """
+
+/// A new empty folder for one test.
+func temporaryFolder() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Runs a parameter file's text through the executable (with --allow-external) into `dir/out-<tag>`;
+/// returns the results folder.
+func runExternal(_ text: String, in dir: URL, tag: String) throws -> URL {
+    let file = dir.appendingPathComponent("\(tag).toml"), out = dir.appendingPathComponent("out-\(tag)")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
+    #expect(code == 0, "\(stderr)")
+    return out
+}
+
 /// ‖a − b‖∞ / ‖b‖∞.
 func relativeMaxError(_ a: [Double], _ b: [Double]) -> Double {
     zip(a, b).map { abs($0 - $1) }.max()! / b.map(abs).max()!
@@ -102,8 +132,7 @@ struct ExternalFailure: CustomTestStringConvertible, Sendable {
     ExternalFailure(mode: "close-input", code: 1, expected: "the program closed its input"),
 ])
 func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let marker = dir.appendingPathComponent("started").path
     let command = f.mode == "missing-program" ? "[\"no-such-program-criticality\"]"
@@ -139,8 +168,7 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
 /// A file that starts a program does not run without --allow-external, and the program is not
 /// started; --check without it does not start it either.
 @Test func anExternalModelNeedsTheOptIn() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let marker = dir.appendingPathComponent("started").path
     let file = dir.appendingPathComponent("external.toml")
@@ -166,8 +194,7 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
 /// A working external model end to end: the run writes its folder, and run.json records the
 /// exact argv with the SHA-256 of the program and of the script.
 @Test func anExternalRunRecordsWhatItStarted() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let script = externalServers.appendingPathComponent("binary_patch_server.py").path
     let file = dir.appendingPathComponent("external.toml")
@@ -203,12 +230,10 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
 /// The same run through the executable with the built-in binary patch model and with its numpy
 /// twin served externally: the finite-difference probes, ξ and the critical-time table agree.
 @Test func theCriticalTimeTableOfAnExternalTwinMatchesTheBuiltInModel() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     func run(_ model: String) throws -> [String: Any] {
-        let file = dir.appendingPathComponent("\(model.count).toml")
-        try """
+        let out = try runExternal("""
             [run]
             kind = "reverse-diffusion"
             members = 8
@@ -226,10 +251,7 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
             shells = 1
             members = 4
             times = 40
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("out-\(model.count)")
-        let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
-        #expect(code == 0, "\(stderr)")
+            """, in: dir, tag: "\(model.count)")
         return try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
     }
     let builtIn = try run("type = \"binary-patch\"\npatch = 3")
@@ -250,8 +272,7 @@ func externalModelFailuresAreOneLineAndLeaveNothing(_ f: ExternalFailure) throws
 /// SIGINT or SIGTERM to the package mid-run ends the program too: nothing is left behind.
 @Test(arguments: [SIGTERM, SIGINT])
 func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let marker = dir.appendingPathComponent("started").path
     let file = dir.appendingPathComponent("external.toml")
@@ -292,12 +313,10 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
 /// request (null for the unconditional model), and a guided run of a numpy mixture network
 /// matches the built-in guided mixture.
 @Test func classifierFreeGuidanceOfAClassConditionalExternalNetwork() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     func samples(_ model: String) throws -> [Double] {
-        let file = dir.appendingPathComponent("\(model.count).toml")
-        try """
+        let out = try runExternal("""
             [run]
             kind = "reverse-diffusion"
             members = 8
@@ -311,23 +330,10 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
             weight = 2.0
             [sampler]
             steps = 80
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("out-\(model.count)")
-        let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
-        #expect(code == 0, "\(stderr)")
+            """, in: dir, tag: "\(model.count)")
         return try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "samples.npy").values
     }
-    let builtIn = try samples("""
-        type = "gaussian-mixture"
-        [[model.components]]
-        mean = 0.8
-        variance = 0.3
-        label = 0
-        [[model.components]]
-        mean = -0.8
-        variance = 0.3
-        label = 1
-        """)
+    let builtIn = try samples(twoClassMixture)
     let external = try samples("type = \"external\"\ncommand = [\"python3\", \"\(externalServers.appendingPathComponent("mixture_server.py").path)\", \"0.8\", \"0.3\"]\npredicts = \"x0\"")
     #expect(builtIn.count == 8 * 36 && external.count == builtIn.count)
     let worst = zip(builtIn, external).map { abs($0 - $1) }.max()!
@@ -344,8 +350,7 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
 /// built-in guided mixture's (member 0 under each pulse, to 1e-9), with class alignment scored by
 /// a classifier of labelled data beside the network.
 @Test func guidancePulsesOfAnExternalNetworkFollowTheBuiltInModel() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("criticality-external-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     // Labelled images of the two classes, ±0.8 plus noise of standard deviation 0.3.
     let g = GaussianNoise(seed: 11)
@@ -359,8 +364,7 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
     try NPY.encode(images, shape: [40, 6, 6]).write(to: dir.appendingPathComponent("images.npy"))
     try NPY.encode(labels, shape: [40]).write(to: dir.appendingPathComponent("labels.npy"))
     func firstSamples(_ model: String) throws -> [Double] {
-        let file = dir.appendingPathComponent("\(model.count).toml")
-        try """
+        let out = try runExternal("""
             [run]
             kind = "guidance-pulse"
             members = 12
@@ -378,23 +382,10 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
             strength = 3.0
             critical = 0.5
             resamples = 200
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("out-\(model.count)")
-        let (code, stderr) = try runCLI(["run", file.path, "--out", out.path, "--quiet", "--allow-external"])
-        #expect(code == 0, "\(stderr)")
+            """, in: dir, tag: "\(model.count)")
         return try NPY.decode(Data(contentsOf: out.appendingPathComponent("pulse_first_samples.npy")), file: "pulse_first_samples.npy").values
     }
-    let builtIn = try firstSamples("""
-        type = "gaussian-mixture"
-        [[model.components]]
-        mean = 0.8
-        variance = 0.3
-        label = 0
-        [[model.components]]
-        mean = -0.8
-        variance = 0.3
-        label = 1
-        """)
+    let builtIn = try firstSamples(twoClassMixture)
     let external = try firstSamples("""
         type = "external"
         command = ["python3", "\(externalServers.appendingPathComponent("mixture_server.py").path)", "0.8", "0.3"]

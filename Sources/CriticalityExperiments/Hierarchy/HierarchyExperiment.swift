@@ -33,8 +33,7 @@ public struct HierarchySpec: Sendable, Equatable {
         _ = try section(HierarchyParameters.family.tables[0])
         let run = try section(p.run)
         _ = try run.string("kind")
-        name = try run.string("name", default: defaultName)
-        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: run.declared("name").expected) }
+        name = try RunParameters.name(run, default: defaultName)
         seed = UInt64(try run.int("seed"))
         samples = try run.int("samples")
         threads = try run.int("threads")

@@ -66,8 +66,7 @@ public struct ExperimentSpec: Sendable {
         _ = try section(QuenchParameters.family.tables[0])
 
         let run = try section(t.run)
-        name = try run.string("name", default: defaultName)
-        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: run.declared("name").expected) }
+        name = try RunParameters.name(run, default: defaultName)
         kind = Kind(rawValue: try run.string("kind"))!
         seed = UInt64(try run.int("seed"))
         members = try run.int("members")

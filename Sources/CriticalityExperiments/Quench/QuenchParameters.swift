@@ -96,4 +96,13 @@ enum RunParameters {
         }
         return ParameterTable("run", about: "", keys + extra)
     }
+
+    /// run.name: the results folder's name, so never empty and without '/'.
+    static func name(_ run: ParameterSection, default defaultName: String) throws -> String {
+        let name = try run.string("name", default: defaultName)
+        guard !name.isEmpty, !name.contains("/") else {
+            throw ParameterError(file: run.file, key: "run.name", value: .string(name), expected: run.declared("name").expected)
+        }
+        return name
+    }
 }

@@ -200,8 +200,7 @@ public struct DiffusionSpec: Sendable {
         let run = try section(p.run)
         kind = try run.string("kind")
         let isPulse = kind == "guidance-pulse"
-        name = try run.string("name", default: defaultName)
-        guard !name.isEmpty, !name.contains("/") else { throw ParameterError(file: file, key: "run.name", value: .string(name), expected: run.declared("name").expected) }
+        name = try RunParameters.name(run, default: defaultName)
         seed = UInt64(try run.int("seed"))
         members = try run.int("members")
         threads = try run.int("threads")
