@@ -113,13 +113,17 @@ public final class ExternalModel: @unchecked Sendable {
         }
         pending.append(request)
         let deadline = Date().addingTimeInterval(0.001)
-        while request.result == nil {
-            if !sending && (pending.count >= configuration.batch || Date() >= deadline) {
-                flush()
-            } else if !sending {
-                _ = condition.wait(until: deadline)
-            } else {
+        // `result` is written by the flushing thread outside the lock while `sending`, so it is
+        // read only when no exchange is under way.
+        while true {
+            if sending {
                 condition.wait()
+            } else if request.result != nil {
+                break
+            } else if pending.count >= configuration.batch || Date() >= deadline {
+                flush()
+            } else {
+                _ = condition.wait(until: deadline)
             }
         }
         condition.unlock()
