@@ -62,9 +62,7 @@ public enum Experiment {
         let root = try ParameterFile.load(file, overrides: [])
         guard root.hasTable("scan") else { return try Job(file: file, root: root, seed: nil).parameters }
         let (scan, job, _) = try Scan.validated(file: file, root: root, seed: nil)
-        guard case .table(var t) = job.parameters else { return job.parameters }
-        t["scan"] = scan.parameters
-        return .table(t)
+        return job.parameters.setting(["scan"], scan.parameters)
     }
 
     /// Runs a job, writing its files into `folder`; returns what ``ResultsFolder/complete(_:)`` needs.

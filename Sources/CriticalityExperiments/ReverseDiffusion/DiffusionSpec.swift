@@ -396,7 +396,6 @@ public struct DiffusionSpec: Sendable {
                     return p.count == a.count ? p : nil
                 })
         } else {
-            _ = try section(p.softening)
             softening = nil
         }
 
@@ -411,7 +410,6 @@ public struct DiffusionSpec: Sendable {
             }
             continuation = Continuation(parameter: parameter, range: r[0]...r[1], field: try con.double("field"))
         } else {
-            _ = try section(p.continuation)
             continuation = nil
         }
         pulse = nil

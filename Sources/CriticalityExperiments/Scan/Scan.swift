@@ -156,11 +156,7 @@ enum Scan {
         try folder.complete {
             var (report, summary) = try ScanOutput.write(result, continuation: continuation, to: folder)
             report.title = "\(baseJob.name): scan of \(scan.axes.map(\.key).joined(separator: " × "))"
-            let parameters: ParameterValue = {
-                guard case .table(var t) = baseJob.parameters else { return baseJob.parameters }
-                t["scan"] = scan.parameters
-                return .table(t)
-            }()
+            let parameters = baseJob.parameters.setting(["scan"], scan.parameters)
             try folder.write("parameters.toml", "# Effective parameters of this scan (all defaults filled in).\n" + parameters.tomlDocument())
             let wall = Date().timeIntervalSince(started)
             summary["tasks_computed"] = remaining.count
