@@ -49,19 +49,19 @@ public struct GinzburgLandauCoefficients: Sendable, Equatable {
         }
         let j0 = (1 - sh[0]) / level.alpha
         let c = 0.02 * min(level.sigma, 1 / max(abs(j0), 1e-300))
-        let (d, shifted) = (w.plus, w.shifted)
-        func meanScore(_ shift: Double) -> Double {
-            for i in 0..<shifted.count { shifted[i] = x0[i] + shift }
-            probe.denoiser.denoise(shifted, at: level, into: d, workspace: w.denoiser)
+        // The six uniform shifts ±a_j in one call (one batch for a model in another program).
+        let shifts = (1...3).flatMap { j in [Double(j) * c, -Double(j) * c] }
+        w.reserve(shifts.count)
+        let (shifted, denoised) = (Array(w.shifted.prefix(shifts.count)), Array(w.denoised.prefix(shifts.count)))
+        for (f, shift) in zip(shifted, shifts) { for i in 0..<f.count { f[i] = x0[i] + shift } }
+        probe.denoiser.denoise(shifted, at: level, into: denoised, workspace: w.denoiser)
+        let meanScore = zip(shifted, denoised).map { x, d in
             var s = 0.0
-            for i in 0..<d.count { s += level.score(x: shifted[i], denoised: d[i]) }
+            for i in 0..<d.count { s += level.score(x: x[i], denoised: d[i]) }
             return s / Double(d.count)
         }
         let z = (1...3).map { Double($0 * $0) * c * c }
-        let u = (1...3).map { j -> Double in
-            let a = Double(j) * c
-            return -0.5 * (meanScore(a) - meanScore(-a)) / a
-        }
+        let u = (0..<3).map { j -> Double in -0.5 * (meanScore[2 * j] - meanScore[2 * j + 1]) / shifts[2 * j] }
         let d1 = (u[1] - u[0]) / (z[1] - z[0]), d2 = (u[2] - u[1]) / (z[2] - z[1]), dd = (d2 - d1) / (z[2] - z[0])
         return .init(r: h[0], kappa: kappa, g: d1 - dd * (z[0] + z[1]))
     }

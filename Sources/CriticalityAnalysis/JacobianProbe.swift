@@ -35,41 +35,62 @@ public struct JacobianProbe: Sendable {
         self.relativeStep = relativeStep
     }
 
-    /// One thread's buffers.
+    /// One thread's buffers: the analytic product's direction and result; the finite
+    /// differences' shifted fields and their denoised values, a chunk of waves at a time.
     public final class Workspace: @unchecked Sendable {
         let denoiser: DenoiserWorkspace
-        let e, shifted, plus, minus: RealField
+        let e, product: RealField
+        private(set) var shifted: [RealField] = [], denoised: [RealField] = []
         public init(_ lattice: Lattice) {
             denoiser = DenoiserWorkspace(lattice)
-            (e, shifted, plus, minus) = (RealField(lattice), RealField(lattice), RealField(lattice), RealField(lattice))
+            (e, product) = (RealField(lattice), RealField(lattice))
+        }
+
+        /// At least `count` shifted and denoised fields (made on first use).
+        func reserve(_ count: Int) {
+            while shifted.count < count {
+                shifted.append(RealField(e.lattice))
+                denoised.append(RealField(e.lattice))
+            }
         }
     }
 
-    /// ⟨e, J_D(x) e⟩ for one direction e (held in `w.e`).
-    func curvature(_ x: RealField, at level: NoiseLevel, workspace w: Workspace) -> Double {
-        let n = x.count
-        if method == .analytic, let model = denoiser as? any DenoiserJacobian {
-            model.jacobianProduct(x, at: level, direction: w.e, into: w.plus, workspace: w.denoiser)
-            var s = 0.0
-            for i in 0..<n { s += w.e[i] * w.plus[i] }
-            return s
-        }
-        let eps = relativeStep * level.sigma * Double(n).squareRoot()
-        for i in 0..<n { w.shifted[i] = x[i] + eps * w.e[i] }
-        denoiser.denoise(w.shifted, at: level, into: w.plus, workspace: w.denoiser)
-        for i in 0..<n { w.shifted[i] = x[i] - eps * w.e[i] }
-        denoiser.denoise(w.shifted, at: level, into: w.minus, workspace: w.denoiser)
-        var s = 0.0
-        for i in 0..<n { s += w.e[i] * (w.plus[i] - w.minus[i]) }
-        return s / (2 * eps)
-    }
+    /// Waves whose finite differences go to the denoiser in one call (a model in another
+    /// program receives the 2·chunk fields as one batch).
+    static let chunk = 16
 
     /// σ²h for every wave, in ``waves`` order (or for the waves at `indices` only).
     public func stiffness(at x: RealField, level: NoiseLevel, workspace w: Workspace, indices: [Int]? = nil) -> [Double] {
-        (indices ?? Array(waves.indices)).map { waves[$0] }.map { wave in
-            for i in 0..<x.count { w.e[i] = wave.values[i] }
-            return 1 - level.alpha * curvature(x, at: level, workspace: w)
+        let selected = (indices ?? Array(waves.indices)).map { waves[$0] }, n = x.count
+        if method == .analytic, let model = denoiser as? any DenoiserJacobian {
+            return selected.map { wave in
+                for i in 0..<n { w.e[i] = wave.values[i] }
+                model.jacobianProduct(x, at: level, direction: w.e, into: w.product, workspace: w.denoiser)
+                var s = 0.0
+                for i in 0..<n { s += w.e[i] * w.product[i] }
+                return 1 - level.alpha * s
+            }
         }
+        // ⟨e, J e⟩ ≈ ⟨e, D(x + εe) − D(x − εe)⟩ / 2ε.
+        let eps = relativeStep * level.sigma * Double(n).squareRoot()
+        var result: [Double] = []
+        w.reserve(2 * min(selected.count, JacobianProbe.chunk))
+        for start in stride(from: 0, to: selected.count, by: JacobianProbe.chunk) {
+            let chunk = selected[start..<min(start + JacobianProbe.chunk, selected.count)]
+            for (j, wave) in chunk.enumerated() {
+                let (plus, minus) = (w.shifted[2 * j], w.shifted[2 * j + 1])
+                for i in 0..<n { plus[i] = x[i] + eps * wave.values[i] }
+                for i in 0..<n { minus[i] = x[i] - eps * wave.values[i] }
+            }
+            denoiser.denoise(Array(w.shifted.prefix(2 * chunk.count)), at: level, into: Array(w.denoised.prefix(2 * chunk.count)), workspace: w.denoiser)
+            for (j, wave) in chunk.enumerated() {
+                let (plus, minus) = (w.denoised[2 * j], w.denoised[2 * j + 1])
+                var s = 0.0
+                for i in 0..<n { s += wave.values[i] * (plus[i] - minus[i]) }
+                result.append(1 - level.alpha * (s / (2 * eps)))
+            }
+        }
+        return result
     }
 
     /// |k|² of each shell, in ``shells`` order.

@@ -13,6 +13,10 @@ public protocol Denoiser: Sendable {
     /// Writes D(x, t) into `d`. `workspace` holds the calling thread's scratch buffers.
     func denoise(_ x: RealField, at level: NoiseLevel, into d: RealField, workspace: DenoiserWorkspace)
 
+    /// Writes D(x, t) of each field of `xs` into `ds`, in order: one call, so that a model in
+    /// another program receives them as one batch. The default evaluates them one by one.
+    func denoise(_ xs: [RealField], at level: NoiseLevel, into ds: [RealField], workspace: DenoiserWorkspace)
+
     /// Posterior probabilities p(z | x_t = x) of the model's latent z (mixture component,
     /// training image, class), or nil where the model has no global latent.
     func posterior(_ x: RealField, at level: NoiseLevel) -> [Double]?
@@ -20,6 +24,10 @@ public protocol Denoiser: Sendable {
 
 extension Denoiser {
     public func posterior(_ x: RealField, at level: NoiseLevel) -> [Double]? { nil }
+
+    public func denoise(_ xs: [RealField], at level: NoiseLevel, into ds: [RealField], workspace: DenoiserWorkspace) {
+        for (x, d) in zip(xs, ds) { denoise(x, at: level, into: d, workspace: workspace) }
+    }
 
     /// D for a batch of fields, the fields shared out over `threads` workers (results do not
     /// depend on the thread count).

@@ -15,7 +15,11 @@ public struct ExternalDenoiser: Denoiser {
     public var lattice: Lattice { model.lattice }
 
     public func denoise(_ x: RealField, at level: NoiseLevel, into d: RealField, workspace: DenoiserWorkspace) {
-        model.evaluate(UnsafeBufferPointer(start: x.values, count: x.count), label: label, level: level,
-                       into: UnsafeMutableBufferPointer(start: d.values, count: d.count))
+        denoise([x], at: level, into: [d], workspace: workspace)
+    }
+
+    public func denoise(_ xs: [RealField], at level: NoiseLevel, into ds: [RealField], workspace: DenoiserWorkspace) {
+        model.evaluate(xs.map { UnsafeBufferPointer(start: $0.values, count: $0.count) }, label: label, level: level,
+                       into: ds.map { UnsafeMutableBufferPointer(start: $0.values, count: $0.count) })
     }
 }

@@ -102,23 +102,25 @@ public final class ExternalModel: @unchecked Sendable {
     /// Why the program stopped serving, if it did: the command, the request and what came back.
     public var failure: String? { condition.withLock { failed } }
 
-    /// D(x, t) of item `x` (N values) for class `label` (nil: unconditional), written to `out`.
-    func evaluate(_ x: UnsafeBufferPointer<Double>, label: Int?, level: NoiseLevel, into out: UnsafeMutableBufferPointer<Double>) {
-        let request = Request(x: Array(x), label: label, level: level)
+    /// D(x, t) of each field of `xs` (N values each) for class `label` (nil: unconditional),
+    /// written to `outs` in order. The fields join the pending requests together, so that a
+    /// caller's fields (a probe's plane waves) travel in one batch with other threads' requests.
+    func evaluate(_ xs: [UnsafeBufferPointer<Double>], label: Int?, level: NoiseLevel, into outs: [UnsafeMutableBufferPointer<Double>]) {
+        let requests = xs.map { Request(x: Array($0), label: label, level: level) }
         condition.lock()
         if failed != nil {
             condition.unlock()
-            out.update(repeating: .nan)
+            for out in outs { out.update(repeating: .nan) }
             return
         }
-        pending.append(request)
+        pending += requests
         let deadline = Date().addingTimeInterval(0.001)
         // `result` is written by the flushing thread outside the lock while `sending`, so it is
         // read only when no exchange is under way.
         while true {
             if sending {
                 condition.wait()
-            } else if request.result != nil {
+            } else if requests.allSatisfy({ $0.result != nil }) {
                 break
             } else if pending.count >= configuration.batch || Date() >= deadline {
                 flush()
@@ -127,9 +129,11 @@ public final class ExternalModel: @unchecked Sendable {
             }
         }
         condition.unlock()
-        let y = request.result!
         let p = configuration.predicts, (a, s) = (level.alpha, level.sigma)
-        for i in 0..<out.count { out[i] = p.denoised(y[i], x: x[i], alpha: a, sigma: s) }
+        for ((x, out), request) in zip(zip(xs, outs), requests) {
+            let y = request.result!
+            for i in 0..<out.count { out[i] = p.denoised(y[i], x: x[i], alpha: a, sigma: s) }
+        }
     }
 
     /// Sends what is pending, in batches of one t each; called with the lock held, which it

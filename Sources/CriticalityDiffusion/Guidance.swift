@@ -59,4 +59,13 @@ public struct GuidedDenoiser: Denoiser {
         conditional.denoise(x, at: level, into: w.guided, workspace: w)
         for i in 0..<d.count { d[i] += g * (w.guided[i] - d[i]) }
     }
+
+    public func denoise(_ xs: [RealField], at level: NoiseLevel, into ds: [RealField], workspace w: DenoiserWorkspace) {
+        let g = weight.weight(at: level.time)
+        unconditional.denoise(xs, at: level, into: ds, workspace: w)
+        guard g != 0 else { return }
+        let guided = xs.map { _ in RealField(lattice) }
+        conditional.denoise(xs, at: level, into: guided, workspace: w)
+        for (d, c) in zip(ds, guided) { for i in 0..<d.count { d[i] += g * (c[i] - d[i]) } }
+    }
 }

@@ -1,3 +1,4 @@
+import CriticalityAnalysis
 import CriticalityDiffusion
 import CriticalityLattice
 import Foundation
@@ -74,6 +75,27 @@ func relativeMaxError(_ a: [Double], _ b: [Double]) -> Double {
     }
     print("validation: numpy servers (binary patch; Gaussian field as x0, ε, score, v) against the built-in models, one evaluation: max relative error \(worst)")
     #expect(worst < 1e-12)
+}
+
+/// A probe's finite differences reach an external model as one batch (2 fields a wave, up to
+/// 16 waves a call) and give the built-in model's stiffness. Evaluated one by one, the same
+/// probe would cost a batch per field.
+@Test func probeWavesReachAnExternalModelInOneBatch() throws {
+    let lattice = try Lattice(shape: [12, 12])
+    let model = try externalModel("binary_patch_server.py", ["3"], lattice: lattice, batch: 64)
+    defer { model.close() }
+    let probes = [try BinaryPatchDenoiser(lattice: lattice, patch: .fixed(3)) as any Denoiser, ExternalDenoiser(model)].map {
+        JacobianProbe(denoiser: $0, shells: 2, method: .finiteDifference)
+    }
+    let x = RealField(lattice)
+    GaussianNoise(seed: 4).fill(x.values, count: x.count, member: 0, step: 0, stream: 0)
+    let level = NoiseSchedule.vp.level(at: 1.2)
+    let h = probes.map { $0.stiffness(at: x, level: level, workspace: JacobianProbe.Workspace(lattice)) }
+    let waves = probes[1].waves.count
+    print("validation: finite-difference probes of the external binary patch twin, \(waves) waves: max relative difference \(relativeMaxError(h[1], h[0])), \(model.evaluations) fields in \(model.batches) batch(es)")
+    #expect(waves > 1 && waves <= 16)
+    #expect(relativeMaxError(h[1], h[0]) < 1e-8)
+    #expect(model.evaluations == 2 * waves && model.batches == 1)
 }
 
 /// Whole samples with the same seed: rounding differences between numpy's and FFTW's
