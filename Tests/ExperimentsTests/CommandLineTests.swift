@@ -38,7 +38,9 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:], in direc
     let p = Process(), err = Pipe()
     p.executableURL = executable
     p.arguments = arguments
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    // A crash should fail its test at once: Swift's backtracer, attached to a crashed child
+    // whose standard error is this pipe, can hang long past its own timeout.
+    p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { old, _ in old }.merging(environment) { $1 }
     if let directory { p.currentDirectoryURL = directory }
     p.standardError = err
     p.standardOutput = FileHandle.nullDevice

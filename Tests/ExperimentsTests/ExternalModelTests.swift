@@ -422,3 +422,48 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
     print("validation: guidance pulses of the external mixture network against the built-in mixture, member 0 under \(builtIn.count / 36) conditions: max abs difference \(worst)")
     #expect(worst < 1e-9)
 }
+
+/// An external model's samples go through the mosaic check against its [data]: the numpy twin
+/// of the circular ELS machine gives the built-in machine's samples and the same mosaic
+/// fractions, nearest images and distances.
+@Test func theMosaicCheckOfAnExternalELSTwinEqualsTheBuiltInMachines() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let g = GaussianNoise(seed: 5)
+    var images = [Double](repeating: 0, count: 4 * 36)
+    images.withUnsafeMutableBufferPointer { g.fill($0.baseAddress!, count: $0.count, member: 0, step: 0, stream: 0) }
+    try NPY.encode(images.map { $0 > 0 ? 1 : -1 }, shape: [4, 6, 6]).write(to: dir.appendingPathComponent("images.npy"))
+    func run(_ model: String, _ observe: String) throws -> (summary: [String: Any], samples: [Double]) {
+        let out = try runExternal("""
+            [run]
+            kind = "reverse-diffusion"
+            members = 6
+            seed = 8
+            [model]
+            \(model)
+            [data]
+            source = "file"
+            file = "images.npy"
+            normalise = false
+            [sampler]
+            t_start = 8
+            t_end = 1e-3
+            steps = 60
+            [observe]
+            count = 4
+            \(observe)
+            """, in: dir, tag: "\(model.count)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        return (summary, try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "samples.npy").values)
+    }
+    let builtIn = try run("type = \"els\"\npatch = 3", "")
+    let external = try run("type = \"external\"\ncommand = [\"python3\", \"\(externalServers.appendingPathComponent("els_server.py").path)\", \"images.npy\", \"3\"]\npredicts = \"x0\"",
+                           "mosaic_patch = 3")
+    let difference = relativeMaxError(external.samples, builtIn.samples)
+    print("validation: external ELS twin (circular, P = 3) against the built-in machine, 6 samples of 6²: max relative difference \(difference); mosaic pass fraction \(builtIn.summary["mosaic_pass_fraction"] ?? "-") and \(external.summary["mosaic_pass_fraction"] ?? "-")")
+    #expect(difference < 1e-9)
+    for key in ["mosaic_pass_fraction", "mosaic_pass_fraction_min", "nearest_distance_median", "mosaic_patch"] {
+        let (a, b) = (builtIn.summary[key] as? Double, external.summary[key] as? Double)
+        #expect(a != nil && b != nil && abs(a! - b!) <= 1e-9, "\(key): \(String(describing: a)) vs \(String(describing: b))")
+    }
+}

@@ -93,6 +93,9 @@ enum DiffusionOutput {
             summary["locally_consistent_fraction_min"] = fractions.min()!
         }
         if case .patchMachine(let dictionary, let patch) = spec.model {
+            try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch.size(at: spec.tEnd), to: folder, report: &report, summary: &summary)
+        }
+        if let (dictionary, patch) = spec.externalMosaic {
             try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
         }
         try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary)

@@ -15,10 +15,10 @@ enum DiffusionParameters {
     static let run = RunParameters.table(kinds: kinds, defaultKind: nil, members: 16, extra: [])
 
     static let lattice = ParameterTable("lattice", about: """
-        As for field theories. For `model.type = "ideal"`, `"equivariant-ideal"`, `"ls"` or `"els"`, `shape` may be left out: \
+        As for field theories. For `model.type = "ideal"`, `"equivariant-ideal"`, `"ls"` or `"els"`, and for `"external"` with `[data]`, `shape` may be left out: \
         it is then the training images' shape ([H, W], or [H, W, C] for C > 1 channels, channels last). If given, it must equal that shape.
         """, [
-        ParameterKey("shape", .integers(count: 1...3), .requiredWhen("unless the model learns from images"), bounds: .atLeast(1),
+        ParameterKey("shape", .integers(count: 1...3), .requiredWhen("unless the run has images ([data])"), bounds: .atLeast(1),
                      expected: "an array of 1 to 3 positive integers, e.g. [80, 80]", "sites per axis"),
         QuenchParameters.lattice.key("box")!,
     ])
@@ -180,7 +180,11 @@ enum DiffusionParameters {
                      "up to 16 times in [t_end, t_start]; the nearest grid point's x_t and D(x_t) of member 0 are saved"),
         ParameterKey("mosaic_tolerance", .number, .computed("1 % of the training data's range (0.02 for data mapped to [−1, 1])"), bounds: .nonNegative,
                      expected: "a non-negative tolerance in the model's units",
-                     "`ls`, `els`: a sample's pixel passes the mosaic check when every channel lies within this distance of the centre of the L2-nearest patch of its dictionary"),
+                     "`ls`, `els` (and `external` with `mosaic_patch`): a sample's pixel passes the mosaic check when every channel lies within this distance of the centre of the L2-nearest patch of its dictionary"),
+        ParameterKey("mosaic_patch", .integer, .absent("no mosaic check"), bounds: .atLeast(1), expected: "an odd patch size P ≥ 1",
+                     "`external` with `[data]`: check every sample against the ELS dictionary of P×P patches of the data (the samples of a patch machine are mosaics of its patches; are the network's?)"),
+        ParameterKey("mosaic_boundary", .string(["circular", "zero"]), .value(.string("circular")),
+                     "`external`: the dictionary of `mosaic_patch`: `\"circular\"` windows wrap, `\"zero\"` is the boundary-broken dictionary (as `model.boundary` of `els`)"),
         .boolean("trajectories", false, "write every member's x_t and D(x_t) at the observation times (`trajectory.npy`, `trajectory_denoised.npy`, float64: T × members × sites × 8 bytes)"),
         .boolean("fixed_points", false,
                  "relax every member at frozen t_end to the fixed point of the denoiser map y ↦ D(α y) reached from D(x_{t_end}) (a mode of p_t): its magnetisation m and branch (+, −, or 0 when |m| ≤ 10⁻⁶)"),

@@ -29,10 +29,6 @@ extension DiffusionSpec {
     /// program is code: the command line must say so).
     public func prepare(allowExternal: Bool = false) throws -> PreparedDiffusion {
         var spec = self
-        if case .external(let e) = model {
-            spec.externalModel = try startExternal(e, allowed: allowExternal)
-            if threads == 0 { spec.threads = min(members, e.batch) }
-        }
         var data: Dataset?, map: AffineMap?
         if let source = self.data {
             var d = try loadData(source, digests: &spec.dataDigests)
@@ -52,6 +48,11 @@ extension DiffusionSpec {
                                      expected: "the training images' shape \(shape) (or leave lattice.shape out)")
             }
             data = d
+        }
+        // Started once the lattice is known (it may come from the data's images).
+        if case .external(let e) = model {
+            spec.externalModel = try spec.startExternal(e, allowed: allowExternal)
+            if threads == 0 { spec.threads = min(members, e.batch) }
         }
         let times = try grid.times(from: tStart, to: tEnd, steps: steps, schedule: schedule)
         guard times.allSatisfy(\.isFinite), zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {

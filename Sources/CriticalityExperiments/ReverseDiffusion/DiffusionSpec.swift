@@ -138,6 +138,8 @@ public struct DiffusionSpec: Sendable {
     public var observationCount: Int
     /// Tolerance of the mosaic check (patch machines); nil: 1 % of the training data's range.
     public var mosaicTolerance: Double?
+    /// The ELS dictionary and patch size of an external model's mosaic check (observe.mosaic_patch).
+    public var externalMosaic: (dictionary: PatchDictionary, patch: Int)?
     public var snapshots: [Double]
     /// Write every member's x_t and D(x_t) at the observation times (observe.trajectories).
     public var trajectories: Bool
@@ -294,7 +296,7 @@ public struct DiffusionSpec: Sendable {
         }
 
         let lat = try section(p.lattice)
-        latticeGiven = lat.has("shape") || !model.needsData
+        latticeGiven = lat.has("shape") || data == nil
         if !latticeGiven {
             lattice = try Lattice(shape: [1])  // replaced by the images' shape in prepare()
         } else {
@@ -371,9 +373,21 @@ public struct DiffusionSpec: Sendable {
         fixedPoints = try obs.bool("fixed_points")
         observationCount = try obs.int("count")
         mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance") : nil
+        if obs.has("mosaic_patch") || obs.has("mosaic_boundary") {
+            guard case .external = model, data != nil else {
+                throw ParameterError(file: file, message: "observe.\(obs.has("mosaic_patch") ? "mosaic_patch" : "mosaic_boundary") applies only to model.type = \"external\" with [data] (patch machines check their own dictionary)")
+            }
+            let p = try obs.int("mosaic_patch", { $0 % 2 == 1 }, expected: "an odd patch size P ≥ 1")
+            let boundary = PatchDictionary.Boundary(rawValue: try obs.string("mosaic_boundary"))!
+            externalMosaic = (PatchDictionary(.equivariant, boundary: boundary, candidates: .all), p)
+        } else {
+            externalMosaic = nil
+        }
         if mosaicTolerance != nil {
-            guard case .patchMachine = model else {
-                throw ParameterError(file: file, message: "observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\"")
+            switch model {
+            case .patchMachine: break
+            case .external where externalMosaic != nil: break
+            default: throw ParameterError(file: file, message: "observe.mosaic_tolerance applies only to model.type = \"ls\" or \"els\", and to \"external\" with observe.mosaic_patch")
             }
         }
         snapshots = try obs.doubles("snapshots", { $0 >= end && $0 <= start },

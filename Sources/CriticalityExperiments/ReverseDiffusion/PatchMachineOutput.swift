@@ -3,8 +3,9 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The checks of a patch-machine run (LS / ELS): Kamb–Ganguli's mosaic test on every stored
-/// sample, and each sample's nearest training image, so that copies would show.
+/// The checks of a patch-machine run (LS / ELS), or of an external network against the ELS
+/// dictionary of its data: Kamb–Ganguli's mosaic test on every stored sample, and each sample's
+/// nearest training image, so that copies would show.
 enum PatchMachineOutput {
     struct Check: Sendable {
         var passFraction: Double
@@ -13,9 +14,9 @@ enum PatchMachineOutput {
         var nearestDistance: Double
     }
 
-    static func write(_ r: DiffusionResult, dictionary: PatchDictionary, patch: PatchSchedule, to folder: ResultsFolder,
+    static func write(_ r: DiffusionResult, dictionary: PatchDictionary, patch p: Int, to folder: ResultsFolder,
                       report: inout HTMLReport, summary: inout [String: Any]) throws {
-        let prepared = r.prepared, spec = r.spec, p = patch.size(at: spec.tEnd)
+        let prepared = r.prepared, spec = r.spec
         let data = prepared.data!
         let range = data.images.map { $0.max()! }.max()! - data.images.map { $0.min()! }.min()!
         let tolerance = spec.mosaicTolerance ?? 0.01 * range
