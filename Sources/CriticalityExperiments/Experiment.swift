@@ -58,10 +58,15 @@ public enum Experiment {
 
     /// The effective parameters of a parameter file (every default filled in, data prepared),
     /// as its results folder's parameters.toml records them; a scan's include its `[scan]`.
-    static func effectiveParameters(file: String) throws -> ParameterValue {
+    static func effectiveParameters(file: String, allowExternal: Bool = false) throws -> ParameterValue {
         let root = try ParameterFile.load(file, overrides: [])
-        guard root.hasTable("scan") else { return try Job(file: file, root: root, seed: nil).parameters }
-        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: nil)
+        guard root.hasTable("scan") else {
+            let job = try Job(file: file, root: root, seed: nil, allowExternal: allowExternal)
+            job.external?.close()
+            return job.parameters
+        }
+        let (scan, job, _) = try Scan.validated(file: file, root: root, seed: nil, allowExternal: allowExternal)
+        job.external?.close()
         return job.parameters.setting(["scan"], scan.parameters)
     }
 

@@ -423,17 +423,18 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
     #expect(worst < 1e-9)
 }
 
-/// An external model's samples go through the mosaic check against its [data]: the numpy twin
-/// of the circular ELS machine gives the built-in machine's samples and the same mosaic
-/// fractions, nearest images and distances.
-@Test func theMosaicCheckOfAnExternalELSTwinEqualsTheBuiltInMachines() throws {
+/// An external model with [data] is measured like a patch machine of those data: the numpy twin
+/// of the circular ELS machine gives the built-in machine's samples, the same mosaic fractions,
+/// nearest images and distances, the same probes of the homogeneous state α ȳ (on the data's
+/// k*), and the data's windowed C1 time equals the machine's own.
+@Test func anExternalELSTwinIsMeasuredLikeTheBuiltInMachine() throws {
     let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let g = GaussianNoise(seed: 5)
     var images = [Double](repeating: 0, count: 4 * 36)
     images.withUnsafeMutableBufferPointer { g.fill($0.baseAddress!, count: $0.count, member: 0, step: 0, stream: 0) }
     try NPY.encode(images.map { $0 > 0 ? 1 : -1 }, shape: [4, 6, 6]).write(to: dir.appendingPathComponent("images.npy"))
-    func run(_ model: String, _ observe: String) throws -> (summary: [String: Any], samples: [Double]) {
+    func run(_ model: String, _ observe: String) throws -> (summary: [String: Any], samples: [Double], stiffness: [Double], k: [Double]) {
         let out = try runExternal("""
             [run]
             kind = "reverse-diffusion"
@@ -452,9 +453,16 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
             [observe]
             count = 4
             \(observe)
+            [softening]
+            method = "finite-difference"
+            shells = 1
+            members = 2
+            times = 12
+            windows = [3]
             """, in: dir, tag: "\(model.count)")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
-        return (summary, try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "samples.npy").values)
+        func npy(_ name: String) throws -> [Double] { try NPY.decode(Data(contentsOf: out.appendingPathComponent(name)), file: name).values }
+        return (summary, try npy("samples.npy"), try npy("stiffness_homogeneous.npy"), try npy("probe_k.npy"))
     }
     let builtIn = try run("type = \"els\"\npatch = 3", "")
     let external = try run("type = \"external\"\ncommand = [\"python3\", \"\(externalServers.appendingPathComponent("els_server.py").path)\", \"images.npy\", \"3\"]\npredicts = \"x0\"",
@@ -462,7 +470,12 @@ func signalsToThePackageEndTheProgram(_ signal: Int32) throws {
     let difference = relativeMaxError(external.samples, builtIn.samples)
     print("validation: external ELS twin (circular, P = 3) against the built-in machine, 6 samples of 6²: max relative difference \(difference); mosaic pass fraction \(builtIn.summary["mosaic_pass_fraction"] ?? "-") and \(external.summary["mosaic_pass_fraction"] ?? "-")")
     #expect(difference < 1e-9)
-    for key in ["mosaic_pass_fraction", "mosaic_pass_fraction_min", "nearest_distance_median", "mosaic_patch"] {
+    #expect(external.k == builtIn.k && external.k.count == 3, "probed |k|: \(external.k) and \(builtIn.k)")
+    #expect(relativeMaxError(external.stiffness, builtIn.stiffness) < 1e-8)
+    let c1 = builtIn.summary["t_c_analytic_c1"] as? Double, window = external.summary["t_c_analytic_c1_window3"] as? Double
+    #expect(c1 != nil && window != nil && abs(c1! - window!) <= 1e-12 * c1!, "C1 \(String(describing: c1)), the data's under 3×3 windows \(String(describing: window))")
+    #expect(external.summary["t_c_analytic_c1"] == nil)
+    for key in ["mosaic_pass_fraction", "mosaic_pass_fraction_min", "nearest_distance_median", "mosaic_patch", "t_c_jacobian_homogeneous", "t_speciation"] {
         let (a, b) = (builtIn.summary[key] as? Double, external.summary[key] as? Double)
         #expect(a != nil && b != nil && abs(a! - b!) <= 1e-9, "\(key): \(String(describing: a)) vs \(String(describing: b))")
     }

@@ -23,10 +23,16 @@ public struct CriticalModel: Sendable {
     /// The data's autocovariance C(δ), where the model has training data on a 1-D or 2-D lattice
     /// (for `[softening] windows`).
     public let autocovariance: [Double]?
+    /// For an external network with data: the peak mode of the data's dispersion (under the
+    /// first `[softening] windows` size, else the whole lattice), probed as k*.
+    public var dataPeakMode: Int? = nil
 
-    /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without a dispersion).
+    /// The mode probed beside the lowest shells: k* of the model's dispersion, or of its data.
+    public var probeMode: Int? { dispersion?.peakMode ?? dataPeakMode }
+
+    /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without one).
     public var responseWave: PlaneWave {
-        PlaneWave(lattice: lattice, mode: lattice.modeIntegers(spectralIndex: dispersion?.peakMode ?? 0), sine: false)
+        PlaneWave(lattice: lattice, mode: lattice.modeIntegers(spectralIndex: probeMode ?? 0), sine: false)
     }
     let lattice: Lattice
 }
@@ -94,9 +100,14 @@ extension DiffusionSpec {
             let m = mixture
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: Speciation.topCovarianceEigenvalue(m), autocovariance: nil, lattice: lattice)
         case .external:
-            // A network's dispersion and data statistics are not known in closed form: only the
-            // measured estimates (probes, ξ) enter its critical-time table.
-            return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: nil, autocovariance: nil, lattice: lattice)
+            // A network's dispersion is not known in closed form: only the measured estimates
+            // (probes, ξ) enter its critical-time table. Its data, if given, fix the homogeneous
+            // state, the speciation time and the windowed C1 times of `[softening] windows`.
+            guard let set else { return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: nil, autocovariance: nil, lattice: lattice) }
+            let c = flat ? Dispersion.autocovariance(set, lattice: lattice) : nil
+            let peak = c.map { Dispersion(autocovariance: $0, lattice: lattice, window: softening?.windows.first).peakMode }
+            return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: Speciation.covarianceEigenvalues(set).max(),
+                                 autocovariance: c, dataPeakMode: peak, lattice: lattice)
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .ideal, .equivariantIdeal:

@@ -208,7 +208,7 @@ enum DiffusionParameters {
         .number("response_step", DynamicResponse.defaultRelativeStep, .open(0, 1), expected: "a relative step in (0, 1)", "η of the response kick ε = η σ_t √N"),
         ParameterKey("windows", .form("an array of odd window sizes P ≥ 1", json: .table([
             "type": .string("array"), "items": .table(["type": .string("integer"), "minimum": .int(1)]),
-        ])), .value(.array([])), "odd window sizes P: adds the C1 time of the same data under P×P windows to the table (`t_c_analytic_c1_window<P>`)"),
+        ])), .value(.array([])), "odd window sizes P: adds the C1 time of the same data under P×P windows to the table (`t_c_analytic_c1_window<P>`); for `external` with `[data]`, the first one's k* is probed (else the whole lattice's)"),
     ])
 
     static let continuation = ParameterTable("continuation", about: """
