@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test test-mpi bench golden example docs build build-mpi fftw mpi pydeps clean
+.PHONY: demo test test-mpi bench golden example docs build build-mpi fftw mpi pydeps trained-example clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -73,6 +73,22 @@ docs: fftw
 	  --fallback-bundle-identifier dev.criticality.Criticality --additional-symbol-graph-dir .build-docs/symbols \
 	  --transform-for-static-hosting --output-path .build-docs/site --warnings-as-errors
 	@echo "Documentation in .build-docs/site (serve it, e.g. python3 -m http.server -d .build-docs/site, and open /documentation/criticality)"
+
+# The trained-network example (docs/examples/trained): trains the two small denoisers with JAX
+# from PyPI (CPU; about 7 minutes on two cores), then measures them beside their ELS machines and
+# draws docs/images/trained-network.svg. The committed weights serve without JAX: to rerun only
+# the measurements, skip the first command.
+trained-example: build pydeps
+	@python3 -c "import jax" 2> /dev/null || { echo "Installing jax (PyPI, CPU)..."; \
+	  python3 -m pip install --quiet "jax[cpu]==0.10.2" || python3 -m pip install --quiet --break-system-packages "jax[cpu]==0.10.2"; }
+	cd docs/examples/trained && python3 train.py
+	$(BIN) run parameters/trained-digits.toml --allow-external
+	$(BIN) run parameters/trained-digits-els.toml
+	$(BIN) run parameters/trained-brick.toml --allow-external
+	$(BIN) run parameters/trained-brick-els.toml
+	$(BIN) run parameters/trained-digits-pulse.toml --allow-external
+	$(BIN) run parameters/pulse-digits.toml
+	python3 docs/examples/trained/compare.py
 
 # The package that uses Criticality as a library (docs/examples/library), built and run.
 example: fftw

@@ -1,6 +1,8 @@
 /// The patch size P(t) of a local score model, THEORY.md §2 ("time-dependent locality"):
 /// fixed, or a table of (t, P) pairs read as piecewise constant: P(t) is the P of the entry
-/// with the largest time ≤ t (and the earliest entry's P below all of them).
+/// with the largest time ≤ t (and the earliest entry's P below all of them). An entry's time
+/// counts as reached within a relative 1e-12: a grid point computed as start + (end − start)·i/n
+/// can miss the user's key i/n by an ulp (0.8999999999999999 for 0.9).
 public enum PatchSchedule: Sendable, Equatable {
     case fixed(Int)
     /// (time, P) pairs, sorted by time on construction through ``table(_:)``.
@@ -22,7 +24,7 @@ public enum PatchSchedule: Sendable, Equatable {
     public func size(at t: Double) -> Int {
         switch self {
         case .fixed(let p): return p
-        case .piecewise(let e): return (e.last { $0.time <= t } ?? e[0]).size
+        case .piecewise(let e): return (e.last { $0.time <= t * (1 + 1e-12) } ?? e[0]).size
         }
     }
 

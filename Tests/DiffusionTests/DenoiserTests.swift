@@ -149,6 +149,20 @@ func binaryPatchConvolutionMatchesTheDirectSum(shape: [Int], patch: Int) throws 
     for p in [0, 4, 9] { #expect(throws: BinaryPatchDenoiser.Error.self) { try BinaryPatchDenoiser(lattice: l, patch: .fixed(p)) } }
 }
 
+/// A P(t) table keyed at the points of the matching uniform grid, t_i = 1 − 0.01 i = k/100:
+/// every step uses the entry of its own key, although the grid's 1 + (0.01 − 1)·i/99 falls an
+/// ulp below k/100 at 18 of the 100 steps (a strict `time ≤ t` takes the previous entry there).
+@Test func aPatchTableKeyedAtTheGridPointsIsReadAtEveryStep() throws {
+    let times = try TimeGrid.uniform.times(from: 1, to: 0.01, steps: 99, schedule: .vp)
+    let keys = (1...100).map { Double($0) / 100 }
+    let table = PatchSchedule.table(keys.enumerated().map { (time: $1, size: 2 * $0 + 1) })
+    let below = zip(times, keys.reversed()).filter { $0 < $1 }.count
+    let wrong = zip(times, keys.reversed()).filter { t, key in table.size(at: t) != 2 * keys.firstIndex(of: key)! + 1 }.count
+    print("validation: P(t) keyed at k/100 on the 99-step uniform grid: \(below) of 100 grid times lie an ulp below their key; \(wrong) steps use another entry")
+    #expect(below > 0)
+    #expect(wrong == 0)
+}
+
 @Test func schedulesOfPatchSizeAndGuidance() throws {
     let p = PatchSchedule.table([(time: 1, size: 7), (time: 0.1, size: 3), (time: 0.3, size: 5)])
     #expect([0.01, 0.1, 0.2, 0.3, 0.99, 1, 12].map(p.size(at:)) == [3, 3, 3, 5, 5, 7, 7])

@@ -35,7 +35,7 @@ def summary(name):
     return json.load(open(os.path.join(folder(name), "summary.json")))
 
 
-W, H, PANEL_W, PANEL_H, LEFT, TOP = 1140, 380, 300, 250, 70, 50
+W, H, PANEL_W, PANEL_H, LEFT, TOP = 1140, 440, 300, 250, 70, 50
 COLORS = {"network": "#c0392b", "ELS": "#2c3e50"}
 
 
@@ -102,7 +102,7 @@ class Panel:
 
 panels = []
 for i, (name, wave, title, window) in enumerate([("digits", 0, "digits: σ²h at k = 0", 5), ("brick", -1, "brick: σ²h at k*", 7)]):
-    p = Panel(i, title, "t (vp)", "σ²h(k, t), homogeneous state", (1e-3, 12), (-2.5, 1.5), np.arange(-2.5, 1.6, 0.5))
+    p = Panel(i, title, "t (vp)", "σ²h(k, t), homogeneous state", (1e-3, 12), (-2.5, 2.5), np.arange(-2.5, 2.6, 0.5))
     p.hline(0)
     for who, dash, suffix in [("network", "", ""), ("ELS", "6,4", "-els")]:
         t, h = homogeneous(f"trained-{name}{suffix}", wave)
@@ -126,8 +126,8 @@ if os.path.exists(os.path.join(els, "pulse.csv")):
 p.vline(summary("trained-digits")["t_speciation"], "#8e44ad", "speciation α²Λ_max = 1")
 panels.append(p)
 
-svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H + 90}" font-family="sans-serif" font-size="14">',
-       f'<rect width="{W}" height="{H + 90}" fill="white"/>'] + [item for p in panels for item in p.items] + ["</svg>"]
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="14">',
+       f'<rect width="{W}" height="{H}" fill="white"/>'] + [item for p in panels for item in p.items] + ["</svg>"]
 os.makedirs(os.path.dirname(out), exist_ok=True)
 open(out, "w").write("\n".join(svg) + "\n")
 print(out)
