@@ -63,9 +63,21 @@ public struct Dispersion: Sendable {
         (level.variance - level.alpha * level.alpha * spectrum[q]) / (level.variance * level.variance)
     }
 
-    /// The time at which mode q softens under criterion C1, λ_t Ĉ(k) = 1; nil when Ĉ(k) ≤ 0.
+    /// The time at which mode q softens under criterion C1, λ_t Ĉ(k) = 1; nil when Ĉ(k) ≤ 0
+    /// (to round-off).
     public func criticalTime(mode q: Int, schedule: NoiseSchedule) -> Double? {
-        Dispersion.criticalTime(spectrum[q], schedule: schedule)
+        criticalTime(value: spectrum[q], schedule: schedule)
+    }
+
+    /// Ĉ within this fraction of the peak is zero to round-off (a float64 transform of the
+    /// autocovariance leaves ~1e-16 where the data have no power): such modes never soften.
+    public static let roundOff = 1e-12
+
+    /// The C1 time of a value of this dispersion (a mode's, or a shell's mean or maximum); nil
+    /// when it is negative or zero to round-off.
+    public func criticalTime(value lambda: Double, schedule: NoiseSchedule) -> Double? {
+        guard lambda > Dispersion.roundOff * abs(peak) else { return nil }
+        return Dispersion.criticalTime(lambda, schedule: schedule)
     }
 
     /// C1: λ_t Λ = 1.

@@ -217,3 +217,20 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
         #expect(relative(measured, expected) < 1e-8)
     }
 }
+
+/// One cosine image, y = cos(2π·2x/16) on 16²: its autocovariance's transform Ĉ is ¼·N/… on the
+/// two modes (±2, 0) and zero elsewhere, where float64 leaves round-off of ~1e-17. Only the
+/// modes with power soften; the others never do (no C1 time of ~1e-16 from round-off).
+@Test func modesWithoutPowerNeverSoften() throws {
+    let lattice = try Lattice(shape: [16, 16])
+    let image = (0..<256).map { cos(2 * Double.pi * 2 * Double($0 / 16) / 16) }
+    let c = Dispersion.autocovariance(try Dataset(images: [image], shape: [16, 16]), lattice: lattice)
+    let d = Dispersion(autocovariance: c, lattice: lattice, window: nil)
+    let softening = d.spectrum.indices.filter { d.criticalTime(mode: $0, schedule: .vp) != nil }
+    let roundOff = d.spectrum.indices.filter { !softening.contains($0) && d.spectrum[$0] != 0 }
+    print("validation: cosine image, \(softening.count) softening r2c modes (Ĉ = \(d.peak)); \(roundOff.count) others with |Ĉ| ≤ \(roundOff.map { abs(d.spectrum[$0]) }.max() ?? 0)")
+    #expect(!roundOff.isEmpty)  // the case exists: round-off is not exactly zero
+    #expect(softening.allSatisfy { lattice.modeIntegers(spectralIndex: $0).map(abs) == [2, 0] })
+    #expect(softening.count >= 1 && softening.count <= 2)
+    #expect(abs(d.criticalTime(mode: softening[0], schedule: .vp)! - log(1 + d.peak)) < 1e-12)
+}

@@ -177,6 +177,11 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("wrong shape", base: idealParameters, data: { dir in
         try npyFile(descr: "<f4", shape: "(5, 36)", payload: float32Bytes([Float](repeating: 1, count: 180))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
     }, expected: ["images.npy: images of shape [5, 36]", "(N, H, W) or (N, H, W, C)"]),
+    .init("channels-first images", base: idealParameters, data: { dir in
+        try npyFile(descr: "<f4", shape: "(5, 1, 6, 6)", payload: float32Bytes([Float](repeating: 1, count: 180))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
+    }, expected: ["images.npy: images of shape [5, 1, 6, 6] look channels-first (N, C, H, W)", "np.moveaxis(x, 1, -1) or x[:, 0]"]),
+    .init("mosaic check of a model without one", overrides: ["observe.mosaic_patch=3"],
+          expected: ["observe.mosaic_patch applies only to model.type = \"external\" with [data]"]),
     .init("truncated data", base: idealParameters, data: { dir in
         try npyFile(descr: "<f4", shape: "(5, 6, 6)", payload: float32Bytes([Float](repeating: 1, count: 170))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
     }, expected: ["images.npy: not a readable .npy array", "promises 180 × 4 bytes", "has 680"]),

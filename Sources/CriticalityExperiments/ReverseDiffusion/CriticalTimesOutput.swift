@@ -75,7 +75,7 @@ enum CriticalTimesOutput {
     /// Ĉ(k) and the per-shell C1 times.
     static func writeDispersion(_ d: Dispersion, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
         let sf = StructureFactor(d.lattice), c = sf.shellMeans(d.spectrum)
-        let tc = c.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
+        let tc = c.map { d.criticalTime(value: $0, schedule: schedule) ?? .nan }
         try folder.write("dispersion.csv", CSV.table(header: ["k", "shell", "C_hat", "t_c_c1"], rows: c.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), c[$0], tc[$0]] }))
         report.dataFiles.append(("dispersion.csv", "shell means of Ĉ(k), the windowed autocovariance's transform, and each shell's C1 time (NaN: never softens)"))
         try writeMarginalStability(d, sf: sf, schedule: schedule, to: folder, report: &report)
@@ -86,7 +86,7 @@ enum CriticalTimesOutput {
     /// t_c(k) where it vanishes. Its maximum says whether the first instability is at k = 0
     /// (smooth data) or on a ring |k*| > 0 (stripes, checkerboards: a Swift–Hohenberg/Turing case).
     static func writeMarginalStability(_ d: Dispersion, sf: StructureFactor, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
-        let top = sf.shellMaxima(d.spectrum), tc = top.map { Dispersion.criticalTime($0, schedule: schedule) ?? .nan }
+        let top = sf.shellMaxima(d.spectrum), tc = top.map { d.criticalTime(value: $0, schedule: schedule) ?? .nan }
         let (t0, t1) = DiffusionSpec.defaultRange(schedule), n = 120
         let times = Array(try TimeGrid.logUniform.times(from: t0, to: t1, steps: n - 1, schedule: schedule).reversed())
         let h = times.flatMap { t -> [Double] in

@@ -180,6 +180,12 @@ extension DiffusionSpec {
             guard (3...4).contains(images.shape.count), images.shape.allSatisfy({ $0 >= 1 }) else {
                 throw ParameterError(file: imagesPath, message: "images of shape \(images.shape): expected (N, H, W) or (N, H, W, C)")
             }
+            // PyTorch writes (N, C, H, W): a few channels first and a wide last axis is that layout,
+            // which read channels-last would be images of width W/… with W channels.
+            if images.shape.count == 4, images.shape[1] <= 4, images.shape[3] > 4 {
+                let s = images.shape
+                throw ParameterError(file: imagesPath, message: "images of shape \(s) look channels-first (N, C, H, W) with C = \(s[1]): this package reads (N, H, W) or (N, H, W, C), channels last; save np.moveaxis(x, 1, -1)\(s[1] == 1 ? " or x[:, 0]" : "") instead")
+            }
             let n = images.shape[0], per = images.values.count / n
             var labels: [Int]?
             if let labelsPath {
