@@ -11,7 +11,7 @@ struct CriticalityCommand: ParsableCommand {
         commandName: "criticality",
         abstract: "Statistical physics of generative diffusion: spectral lattice field solvers and critical-regime analysis.",
         version: Experiment.version,
-        subcommands: [Run.self, Analyze.self, Info.self, Bench.self, Schema.self])
+        subcommands: [Run.self, Analyze.self, Evaluate.self, Info.self, Bench.self, Schema.self])
 }
 
 /// An error as one line on stderr and its exit code: 2 for bad input (the parameter file, the
@@ -144,6 +144,44 @@ struct Analyze: ParsableCommand {
             print("results: \(folder.path)/index.html")
         } catch {
             throw fail(error, file: trajectory)
+        }
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The denoiser D(x, t) and score of a parameter file's diffusion model at states and times from .npy files.",
+        discussion: """
+            The model is the one member 0 of `criticality run FILE` would use (model, class, guidance). X.npy holds the states, \
+            shape (B, *lattice.shape) or (B, sites), in the model's units; T.npy their times, shape (B,) or (1,). Writes \
+            denoised.npy and score.npy, the shape of X, into the output folder.
+            """)
+
+    @Argument(help: "The parameter file of the model.")
+    var file: String
+
+    @Option(help: "The states x, shape (B, *lattice.shape) or (B, sites).")
+    var x: String
+
+    @Option(help: "Their times t, shape (B,) or (1,).")
+    var t: String
+
+    @Option(help: "Output folder for denoised.npy and score.npy.")
+    var out = "evaluation"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter (TOML value).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Flag(help: "Start the program of a model.type = \"external\" model.")
+    var allowExternal = false
+
+    func run() throws {
+        ExternalProcess.installSignalHandlers()
+        do {
+            let urls = try DenoiserEvaluation.run(file: file, x: x, t: t, out: out, overrides: overrides, allowExternal: allowExternal)
+            print(urls.map(\.path).joined(separator: "\n"))
+        } catch {
+            throw fail(error, file: file)
         }
     }
 }

@@ -36,35 +36,50 @@ public struct ReverseSampler: Sendable {
     /// t₀ > t₁ > … > t_n.
     public let times: [Double]
     public let noise: GaussianNoise
+    /// Given starting states x_{t₀}, one per member (nil: drawn from the prior).
+    public let initialStates: [[Double]]?
 
     public init(schedule: NoiseSchedule, denoiser: any Denoiser, method: SamplerMethod, times: [Double], seed: UInt64) throws(InvalidArgument) {
         guard times.count >= 2, zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {
             throw InvalidArgument("ReverseSampler.init", "times", times.count > 6 ? "[\(times[0]), \(times[1]), …, \(times.last!)] (\(times.count))" : "\(times)",
                                   expected: "at least two strictly decreasing positive times")
         }
-        self.init(unchecked: schedule, denoiser, method, times, seed)
+        self.init(unchecked: schedule, denoiser, method, times, seed, nil)
     }
 
-    private init(unchecked schedule: NoiseSchedule, _ denoiser: any Denoiser, _ method: SamplerMethod, _ times: [Double], _ seed: UInt64) {
+    private init(unchecked schedule: NoiseSchedule, _ denoiser: any Denoiser, _ method: SamplerMethod, _ times: [Double], _ seed: UInt64,
+                 _ initialStates: [[Double]]?) {
         self.schedule = schedule
         self.denoiser = denoiser
         self.method = method
         self.times = times
         noise = GaussianNoise(seed: seed)
+        self.initialStates = initialStates
     }
 
     /// The same grid and noise driving another denoiser (a guided version of this one, say).
-    public func with(denoiser: any Denoiser) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed) }
+    public func with(denoiser: any Denoiser) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, initialStates) }
 
     /// The same sampler with the noise of another seed.
-    public func reseeded(_ seed: UInt64) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, seed) }
+    public func reseeded(_ seed: UInt64) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, seed, initialStates) }
+
+    /// The same sampler starting member m from `states[m]` (each a field of `lattice.siteCount`
+    /// values, used as x_{t₀} unscaled) instead of the prior.
+    public func starting(from states: [[Double]]) throws(InvalidArgument) -> ReverseSampler {
+        if let bad = states.firstIndex(where: { $0.count != lattice.siteCount }) {
+            throw InvalidArgument("ReverseSampler.starting", "states[\(bad)]", "\(states[bad].count) values", expected: "\(lattice.siteCount) values, one per site")
+        }
+        return ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, states)
+    }
 
     public var lattice: Lattice { denoiser.lattice }
     public var steps: Int { times.count - 1 }
 
     /// x_{t₀} ~ N(0, (α² + σ²) I): the stationary prior of the variance-preserving schedules
-    /// (α² + σ² = 1); for `ve` it assumes data of unit variance per site.
+    /// (α² + σ² = 1); for `ve` it assumes data of unit variance per site. Given starting states
+    /// replace it.
     public func initialState(member: Int) -> RealField {
+        if let initialStates { return RealField(lattice) { initialStates[member][$0] } }
         let l = schedule.level(at: times[0]), x = RealField(lattice)
         noise.fill(x.values, count: x.count, scale: (l.alpha * l.alpha + l.variance).squareRoot(), member: member, step: 0, stream: 3)
         return x

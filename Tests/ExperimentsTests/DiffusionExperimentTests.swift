@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CriticalityDiffusion
 @testable import CriticalityExperiments
 
 let diffusionParameters = """
@@ -159,7 +160,7 @@ let labels: @Sendable (URL) throws -> Void = { dir in
 
 let badDiffusionInputs: [BadDiffusionInput] = [
     .init("bad kind", overrides: ["run.kind=\"reverse\""], expected: ["run.kind = \"reverse\"", "\"reverse-diffusion\""]),
-    .init("unknown sampler key", overrides: ["sampler.step=10"], expected: ["unknown key 'sampler.step'", "grid, method, rho, steps, t_end, t_start"]),
+    .init("unknown sampler key", overrides: ["sampler.step=10"], expected: ["unknown key 'sampler.step'", "grid, initial, method, rho, steps, t_end, t_start"]),
     .init("even patch", overrides: ["model.patch=4"], expected: ["model.patch = 4", "an odd patch size"]),
     .init("patch larger than the lattice", overrides: ["model.patch=17"], expected: ["model.patch", "at most the lattice size 16"]),
     .init("t_end above t_start", overrides: ["sampler.t_end=9.0"], expected: ["sampler.t_end = 9.0", "below sampler.t_start = 8.0"]),
@@ -180,6 +181,9 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("channels-first images", base: idealParameters, data: { dir in
         try npyFile(descr: "<f4", shape: "(5, 1, 6, 6)", payload: float32Bytes([Float](repeating: 1, count: 180))).write(to: dir.appendingPathComponent("images.npy")); try labels(dir)
     }, expected: ["images.npy: images of shape [5, 1, 6, 6] look channels-first (N, C, H, W)", "np.moveaxis(x, 1, -1) or x[:, 0]"]),
+    .init("starting states of the wrong shape", overrides: ["sampler.initial=\"start.npy\""], data: { dir in
+        try npyFile(descr: "<f4", shape: "(2, 16, 16)", payload: float32Bytes([Float](repeating: 0, count: 512))).write(to: dir.appendingPathComponent("start.npy"))
+    }, expected: ["start.npy: starting states of shape [2, 16, 16]: expected (3, 16, 16) or (3, 256), one row per member (sampler.initial)"]),
     .init("mosaic check of a model without one", overrides: ["observe.mosaic_patch=3"],
           expected: ["observe.mosaic_patch applies only to model.type = \"external\" with [data]"]),
     .init("truncated data", base: idealParameters, data: { dir in
@@ -310,4 +314,46 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     #expect(try NPY.decode(Data(contentsOf: out.appendingPathComponent("samples.npy")), file: "s").shape == [4, 4, 4, 2])
     let (code, stderr) = try runCLI(["run", file, "--out", dir.appendingPathComponent("es").path, "--quiet", "--set", "model.type=\"equivariant-ideal\""])
     #expect(code == 2 && stderr.contains("multi-channel images need \"ideal\""))
+}
+
+/// `sampler.initial`: the run's own starting states, saved to a file and given back, reproduce
+/// its samples bit for bit (other states give other samples); `criticality evaluate` on the
+/// saved trajectory gives the in-run D(x_t) to the last bit, and the score from it.
+@Test func givenStartingStatesAndEvaluateReproduceTheRun() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("bp.toml")
+    try (diffusionParameters.replacingOccurrences(of: "count = 6", with: "count = 6\ntrajectories = true")).write(to: file, atomically: true, encoding: .utf8)
+    let root = try ParameterFile.load(file.path, overrides: [])
+    guard case .diffusion(let spec) = try Experiment.Specification(file: file.path, root: root, seed: nil) else { Issue.record("not a diffusion spec"); return }
+    let prepared = try spec.prepare()
+    let states = (0..<spec.members).map { prepared.sampler(member: $0).initialState(member: $0).array }
+    try NPY.encode(states.flatMap { $0 }, shape: [spec.members, 16, 16]).write(to: dir.appendingPathComponent("start.npy"))
+    try NPY.encode(states.flatMap { $0 }.map { -$0 }, shape: [spec.members, 256]).write(to: dir.appendingPathComponent("flipped.npy"))
+    func samples(_ overrides: [String], _ tag: String) throws -> (URL, Data) {
+        let out = try Experiment.run(file: file.path, out: dir.appendingPathComponent(tag).path, overrides: overrides, progress: false)
+        return (out, try Data(contentsOf: out.appendingPathComponent("samples.npy")))
+    }
+    let (own, drawn) = try samples([], "drawn")
+    #expect(try samples(["sampler.initial=\"start.npy\""], "given").1 == drawn)
+    #expect(try samples(["sampler.initial=\"flipped.npy\""], "flipped").1 != drawn)
+
+    func npy(_ url: URL) throws -> NPY.Decoded { try NPY.decode(Data(contentsOf: url), file: url.path) }
+    let x = try npy(own.appendingPathComponent("trajectory.npy")), d = try npy(own.appendingPathComponent("trajectory_denoised.npy"))
+    let t = try npy(own.appendingPathComponent("t.npy")), per = spec.members * 256
+    for j in [1, t.values.count - 1] {
+        let rows = Array(x.values[(j * per)..<((j + 1) * per)])
+        try NPY.encode(rows, shape: [spec.members, 16, 16]).write(to: dir.appendingPathComponent("x.npy"))
+        try NPY.encode([t.values[j]], shape: [1]).write(to: dir.appendingPathComponent("t.npy"))
+        let (code, stderr) = try runCLI(["evaluate", file.path, "--x", dir.appendingPathComponent("x.npy").path, "--t", dir.appendingPathComponent("t.npy").path,
+                                         "--out", dir.appendingPathComponent("eval").path])
+        #expect(code == 0, "\(stderr)")
+        let denoised = try npy(dir.appendingPathComponent("eval/denoised.npy")), score = try npy(dir.appendingPathComponent("eval/score.npy"))
+        #expect(denoised.shape == [spec.members, 16, 16])
+        #expect(denoised.values == Array(d.values[(j * per)..<((j + 1) * per)]), "t = \(t.values[j])")
+        let level = NoiseSchedule.vp.level(at: t.values[j])
+        #expect(score.values == zip(rows, denoised.values).map { level.score(x: $0, denoised: $1) })
+    }
+    let (code, stderr) = try runCLI(["evaluate", file.path, "--x", dir.appendingPathComponent("flipped.npy").path, "--t", dir.appendingPathComponent("start.npy").path])
+    #expect(code == 2 && stderr.contains("start.npy: times of shape [3, 16, 16]: expected (3,), one per state, or (1,)"), "\(stderr)")
 }

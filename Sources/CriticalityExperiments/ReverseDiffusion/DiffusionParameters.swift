@@ -160,8 +160,10 @@ enum DiffusionParameters {
 
     static let sampler = ParameterTable("sampler", selector: "grid", about: """
         The initial state is x_{t_start} ~ N(0, (α² + σ²)I): the stationary prior for `vp`, `ou`, `ddpm` and `cosine`; for `ve` it \
-        assumes data of unit variance. See docs/numerics.md, "Reverse diffusion".
+        assumes data of unit variance; or, with `initial`, given states. See docs/numerics.md, "Reverse diffusion".
         """, [
+        ParameterKey("initial", .string([]), .absent("drawn from the prior (generator stream 3 of the member)"),
+                     "an .npy file of shape (members, *lattice.shape) or (members, sites): member m starts from row m at t_start, unscaled (to reproduce a sample of another code from its starting noise)"),
         .choice("method", SamplerMethod.reverseSDEExponential.rawValue, SamplerMethod.allCases.map(\.rawValue),
                 "`\"reverse-sde-exponential\"` (the reverse SDE with D frozen over a step, integrated exactly: ancestral sampling), `\"reverse-sde-euler\"` (Euler–Maruyama), `\"pf-ode-heun\"` (probability-flow ODE, second order, two denoiser calls per step) or `\"ddim\"` (deterministic, first order)"),
         ParameterKey("t_start", .number, .computed("`vp` 12, `ou` 6, `ddpm` and `cosine` 1, `ve` 80"), unit: "time",

@@ -59,8 +59,10 @@ extension DiffusionSpec {
             throw ParameterError(file: file, message: "sampler: the \(grid.name) grid of \(steps) steps from t_start = \(tStart) to t_end = \(tEnd) has repeated or non-finite times in floating point: use fewer steps or a larger t_end")
         }
         let labels: [Int?] = modelLabels.isEmpty ? [nil] : modelLabels
+        let states = try initial.map { try startingStates($0, lattice: spec.lattice) }
         let samplers = try labels.map { label in
-            try ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
+            let s = try ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
+            return try states.map { try s.starting(from: $0) } ?? s
         }
         if let f = softening, f.method == .analytic, let s = samplers.first(where: { !($0.denoiser is any DenoiserJacobian) }) {
             throw ParameterError(file: file, key: "softening.method", value: .string("analytic"),
@@ -201,6 +203,16 @@ extension DiffusionSpec {
     }
 
     static func readNPY(_ path: String) throws -> NPY.Decoded { try NPY.decode(readFile(path), file: path) }
+
+    /// The rows of sampler.initial: (members, *lattice.shape) or (members, sites).
+    func startingStates(_ path: String, lattice: Lattice) throws -> [[Double]] {
+        let x = try DiffusionSpec.readNPY(path), n = lattice.siteCount
+        guard x.shape == [members] + lattice.shape || x.shape == [members, n] else {
+            throw ParameterError(file: path, message: "starting states of shape \(x.shape): expected (\(([members] + lattice.shape).map(String.init).joined(separator: ", "))) or (\(members), \(n)), one row per member (sampler.initial)")
+        }
+        guard x.values.allSatisfy(\.isFinite) else { throw ParameterError(file: path, message: "the starting states hold non-finite values") }
+        return (0..<members).map { Array(x.values[($0 * n)..<(($0 + 1) * n)]) }
+    }
 
     /// Reads data file data.`key`, refusing it when its SHA-256 differs from `digests[key]`
     /// (a rerun of a results folder whose data have changed); records the digest read.

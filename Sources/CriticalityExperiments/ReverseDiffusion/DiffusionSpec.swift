@@ -133,6 +133,8 @@ public struct DiffusionSpec: Sendable {
     public var method: SamplerMethod
     public var tStart: Double
     public var tEnd: Double
+    /// An .npy file of starting states x_{t_start}, one row per member (sampler.initial).
+    public var initial: String?
     public var steps: Int
     public var grid: TimeGrid
     public var observationCount: Int
@@ -360,6 +362,13 @@ public struct DiffusionSpec: Sendable {
         let end = try smp.double("t_end", default: t1, { domain.contains($0) && $0 < start }, expected: "a positive time below sampler.t_start = \(start), at least \(domain.lowerBound)")
         (tStart, tEnd) = (start, end)
         steps = try smp.int("steps")
+        if smp.has("initial") {
+            let path = URL(fileURLWithPath: try smp.string("initial"), relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL.path
+            smp.record("initial", .string(path))
+            initial = path
+        } else {
+            initial = nil
+        }
         let gridName = try smp.string("grid")
         try smp.checkApplicable(gridName)
         switch gridName {
