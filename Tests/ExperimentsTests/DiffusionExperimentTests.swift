@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CriticalityDiffusion
+import CriticalityLattice
 @testable import CriticalityExperiments
 
 let diffusionParameters = """
@@ -356,4 +357,55 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     }
     let (code, stderr) = try runCLI(["evaluate", file.path, "--x", dir.appendingPathComponent("flipped.npy").path, "--t", dir.appendingPathComponent("start.npy").path])
     #expect(code == 2 && stderr.contains("start.npy: times of shape [3, 16, 16]: expected (3,), one per state, or (1,)"), "\(stderr)")
+}
+
+/// The ideal model on data that are not shift-invariant (16 random ±1 images of 8×8): its C1 time
+/// is λ_t Λ_max = 1 with Λ_max the data covariance's top eigenvalue, where the Jacobian probe
+/// along the top eigenvector crosses zero (at x = 0, where ±1 images have uniform posterior
+/// weights). The plane-wave C1 of the shift-averaged dispersion, which the equivariant ideal
+/// model keeps, is far earlier.
+@Test func theIdealModelsC1IsTheTopEigenvalueOfTheDataCovariance() throws {
+    func prepared(_ model: String) throws -> PreparedDiffusion {
+        let text = """
+            [run]
+            kind = "reverse-diffusion"
+            members = 2
+            [model]
+            type = "\(model)"
+            [data]
+            source = "random-binary"
+            count = 16
+            [lattice]
+            shape = [8, 8]
+            """
+        let file = temporaryDirectory().appendingPathComponent("ideal.toml")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        guard case .diffusion(let spec) = try Experiment.Specification(file: file.path, root: try ParameterFile.load(file.path, overrides: []), seed: 5) else {
+            throw ParameterError(file: file.path, message: "not a diffusion file")
+        }
+        return try spec.prepare()
+    }
+    let ideal = try prepared("ideal"), equivariant = try prepared("equivariant-ideal")
+    let data = ideal.data!, n = 64, lattice = ideal.spec.lattice
+    let mean = (0..<n).map { i in data.images.reduce(0) { $0 + $1[i] } / 16 }
+    var cov = [Double](repeating: 0, count: n * n)
+    for y in data.images { for a in 0..<n { for b in 0..<n { cov[a * n + b] += (y[a] - mean[a]) * (y[b] - mean[b]) / 16 } } }
+    let eigen = SymmetricEigen(cov, size: n), top = eigen.values.indices.max { eigen.values[$0] < eigen.values[$1] }!
+    let e = RealField(lattice) { eigen.vector(top)[$0] }, zero = RealField(lattice), product = RealField(lattice)
+    let model = IdealDenoiser(lattice: lattice, data: data), w = DenoiserWorkspace(lattice)
+    func stiffness(_ t: Double) -> Double {
+        let level = NoiseSchedule.vp.level(at: t)
+        model.jacobianProduct(zero, at: level, direction: e, into: product, workspace: w)
+        return 1 - level.alpha * (0..<n).reduce(0) { $0 + e[$1] * product[$1] }
+    }
+    var (lo, hi) = (0.01, 20.0)  // stiffness < 0 below the crossing, > 0 above
+    for _ in 0..<200 { let mid = (lo + hi) / 2; if stiffness(mid) < 0 { lo = mid } else { hi = mid } }
+    let c1 = ideal.critical.dispersionEstimates(schedule: .vp).first { $0.key == "t_c_analytic_c1" }!.time
+    let planeWave = equivariant.critical.dispersionEstimates(schedule: .vp).first { $0.key == "t_c_analytic_c1" }!.time
+    print("validation: ideal model, 16 random ±1 8×8 images: C1 \(c1) (Λ_max \(eigen.values[top])), probe along the top eigenvector crosses at \(lo); plane-wave C1 \(planeWave) (max Ĉ \(equivariant.critical.dispersion!.peak))")
+    #expect(abs(c1 - lo) <= 1e-8 * c1)
+    #expect(abs(eigen.values[top] - ideal.critical.topEigenvalue!) <= 1e-10 * eigen.values[top])
+    #expect(ideal.critical.dispersion == nil && equivariant.critical.dispersion != nil)
+    #expect(planeWave < 0.8 * c1)
 }

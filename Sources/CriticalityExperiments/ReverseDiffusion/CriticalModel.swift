@@ -23,9 +23,14 @@ public struct CriticalModel: Sendable {
     /// The data's autocovariance C(δ), where the model has training data on a 1-D or 2-D lattice
     /// (for `[softening] windows`).
     public let autocovariance: [Double]?
-    /// For an external network with data: the peak mode of the data's dispersion (under the
-    /// first `[softening] windows` size, else the whole lattice), probed as k*.
+    /// Where the model has no dispersion of its own (the ideal model, an external network with
+    /// data): the peak mode of the data's dispersion (under the first `[softening] windows` size,
+    /// else the whole lattice), probed as k*.
     public var dataPeakMode: Int? = nil
+    /// The ideal model's C1 eigenvalue: its Jacobian at a state of uniform posterior weights is
+    /// (α/σ²) Cov[y], so its first unstable direction is the data covariance's top eigenvector and
+    /// C1 reads λ_t Λ_max = 1, not λ_t max Ĉ = 1 (equal only for shift-invariant data).
+    public var c1Eigenvalue: Double? = nil
 
     /// The mode probed beside the lowest shells: k* of the model's dispersion, or of its data.
     public var probeMode: Int? { dispersion?.peakMode ?? dataPeakMode }
@@ -40,6 +45,16 @@ public struct CriticalModel: Sendable {
 extension CriticalModel {
     /// C1 and C2 of the dispersion's peak mode (THEORY.md §8 (1)); `window` names the window.
     func dispersionEstimates(schedule: NoiseSchedule) -> [CriticalTime] {
+        if dispersion == nil, let top = c1Eigenvalue {
+            var out: [CriticalTime] = []
+            if let t = Dispersion.criticalTime(top, schedule: schedule) {
+                out.append(.init(key: "t_c_analytic_c1", estimator: String(format: "C1: λ_t Λ_max = 1, Λ_max = %.6g the data covariance's top eigenvalue (the ideal model's Jacobian (α/σ²) Cov[y] with uniform posterior weights)", top), time: t))
+            }
+            if let t = Dispersion.criticalTimeC2(top, schedule: schedule) {
+                out.append(.init(key: "t_c_analytic_c2", estimator: "C2: the linearised reverse drift along the top eigenvector changes sign", time: t))
+            }
+            return out
+        }
         guard let d = dispersion else { return [] }
         let window = self.window.map { "P = \($0)" } ?? "whole lattice"
         let k = lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -110,10 +125,16 @@ extension DiffusionSpec {
                                  autocovariance: c, dataPeakMode: peak, lattice: lattice)
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
-        case .ideal, .equivariantIdeal:
+        case .equivariantIdeal:
             let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil, spectrum = Speciation.covarianceEigenvalues(set!)
             return CriticalModel(dispersion: c.map { Dispersion(autocovariance: $0, lattice: lattice, window: nil) }, window: nil, dataMean: mean,
                                  topEigenvalue: spectrum.max(), trainingSet: (set!.count, set!.images[0].count, spectrum), autocovariance: c, lattice: lattice)
+        case .ideal:
+            // Plane waves diagonalise the shift-averaged covariance of the equivariant model only.
+            let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil, spectrum = Speciation.covarianceEigenvalues(set!)
+            return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: spectrum.max(), trainingSet: (set!.count, set!.images[0].count, spectrum),
+                                 autocovariance: c, dataPeakMode: c.map { Dispersion(autocovariance: $0, lattice: lattice, window: softening?.windows.first).peakMode },
+                                 c1Eigenvalue: spectrum.max(), lattice: lattice)
         case .patchMachine(let dictionary, let p):
             let spectrum = Speciation.covarianceEigenvalues(set!), c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
             let training = (set!.count, set!.images[0].count, spectrum)

@@ -15,9 +15,9 @@ enum CriticalTimesOutput {
             summary["lambda_star"] = d.peak
             summary["k_star"] = spec.lattice.waveVector(spectralIndex: d.peakMode).reduce(0) { $0 + $1 * $1 }.squareRoot()
             summary["k_star_shell"] = spec.lattice.shellIndices()[d.peakMode]
-            estimates += critical.dispersionEstimates(schedule: schedule)
             try writeDispersion(d, schedule: schedule, to: folder, report: &report)
         }
+        estimates += critical.dispersionEstimates(schedule: schedule)
         for p in spec.softening?.windows ?? [] {
             guard let c = critical.autocovariance, p <= spec.lattice.shape.min()! else { continue }
             let d = Dispersion(autocovariance: c, lattice: spec.lattice, window: p)
