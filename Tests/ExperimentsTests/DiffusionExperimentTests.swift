@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CriticalityAnalysis
 import CriticalityDiffusion
 import CriticalityLattice
 @testable import CriticalityExperiments
@@ -408,4 +409,26 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     #expect(abs(eigen.values[top] - ideal.critical.topEigenvalue!) <= 1e-10 * eigen.values[top])
     #expect(ideal.critical.dispersion == nil && equivariant.critical.dispersion != nil)
     #expect(planeWave < 0.8 * c1)
+}
+
+/// Per-mode thresholds on anisotropic data: one image cos(2π(3x + 4y)/16) on 16² has power on
+/// the modes ±(3, 4) only; (5, 0) shares their shell |n|² = 25 but never softens. The shell
+/// maximum reports the shell as softening; critical_time_modes gives each wavevector its own.
+@Test func criticalTimesPerWavevectorSeparateModesOfOneShell() throws {
+    let lattice = try Lattice(shape: [16, 16])
+    let image = (0..<256).map { (i: Int) -> Double in
+        let phase = Double(3 * (i / 16) + 4 * (i % 16))
+        return cos(2 * Double.pi * phase / 16)
+    }
+    let c = Dispersion.autocovariance(try Dataset(images: [image], shape: [16, 16]), lattice: lattice)
+    let d = Dispersion(autocovariance: c, lattice: lattice, window: nil)
+    let tc = CriticalTimesOutput.modeCriticalTimes(d, schedule: .vp)
+    func at(_ row: Int, _ column: Int) -> Double { tc[(row + 8) * 16 + column + 8] }
+    let expected = log(1 + d.peak)
+    print("validation: per-mode C1 on cos(2π(3x + 4y)/16): t_c(3, 4) = \(at(3, 4)), t_c(−3, −4) = \(at(-3, -4)), t_c(5, 0) = \(at(5, 0)), t_c(0, 5) = \(at(0, 5)); expected \(expected) and never")
+    #expect(abs(at(3, 4) - expected) < 1e-12 && abs(at(-3, -4) - expected) < 1e-12)
+    #expect(at(5, 0).isNaN && at(0, 5).isNaN && at(4, 3).isNaN && at(3, -4).isNaN)
+    #expect(tc.filter(\.isFinite).count == 2)
+    let shells = StructureFactor(lattice).shellMaxima(d.spectrum)
+    #expect(shells.filter { $0 > 1e-6 }.count == 1)  // the shell maximum cannot tell (5, 0) from (3, 4)
 }

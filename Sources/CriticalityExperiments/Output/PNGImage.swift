@@ -45,6 +45,26 @@ public enum PNGImage {
         return encode(width: w, height: rows * scale, indices: indices, palette: (0..<256).map { diverging((Double($0) - 127.5) / 127.5) })
     }
 
+    /// A 2-D field of positive values on a log scale, pale yellow (smallest) to dark red
+    /// (largest); non-finite sites grey. Each site `scale` pixels.
+    public static func heat(_ values: [Double], rows: Int, columns: Int, scale: Int) -> Data {
+        let logs = values.filter { $0.isFinite && $0 > 0 }.map { log($0) }
+        let (lo, hi) = (logs.min() ?? 0, logs.max() ?? 1)
+        var indices = [UInt8](repeating: 0, count: rows * columns * scale * scale)
+        let w = columns * scale
+        for i in 0..<rows { for j in 0..<columns {
+            let v = values[i * columns + j]
+            let c: UInt8 = v.isFinite && v > 0 ? UInt8(1 + (254 * (hi > lo ? (log(v) - lo) / (hi - lo) : 1)).rounded()) : 0
+            for a in 0..<scale { for b in 0..<scale { indices[(i * scale + a) * w + j * scale + b] = c } }
+        } }
+        let palette: [(UInt8, UInt8, UInt8)] = [(200, 200, 200)] + (1..<256).map { k in
+            let u = Double(k - 1) / 254
+            func mix(_ a: Double, _ b: Double) -> UInt8 { UInt8((a + (b - a) * u).rounded()) }
+            return (mix(255, 128), mix(247, 0), mix(188, 38))
+        }
+        return encode(width: w, height: rows * scale, indices: indices, palette: palette)
+    }
+
     /// −1 → blue (33, 102, 172), 0 → white, +1 → red (178, 24, 43).
     static func diverging(_ x: Double) -> (UInt8, UInt8, UInt8) {
         let t = min(1, abs(x))

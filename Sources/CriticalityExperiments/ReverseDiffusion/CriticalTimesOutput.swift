@@ -79,6 +79,42 @@ enum CriticalTimesOutput {
         try folder.write("dispersion.csv", CSV.table(header: ["k", "shell", "C_hat", "t_c_c1"], rows: c.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), c[$0], tc[$0]] }))
         report.dataFiles.append(("dispersion.csv", "shell means of Ĉ(k), the windowed autocovariance's transform, and each shell's C1 time (NaN: never softens)"))
         try writeMarginalStability(d, sf: sf, schedule: schedule, to: folder, report: &report)
+        try writeModeCriticalTimes(d, schedule: schedule, to: folder, report: &report)
+    }
+
+    /// C1 time of every wavevector of the full Brillouin zone, k = 0 at the centre: axis i index
+    /// j is the mode integer j − ⌊L_i/2⌋. NaN where the mode never softens. A shell mixes modes
+    /// of different thresholds on anisotropic data ((5, 0) and (3, 4) share |n|² = 25).
+    static func modeCriticalTimes(_ d: Dispersion, schedule: NoiseSchedule) -> [Double] {
+        let l = d.lattice, shape = l.shape, spectral = l.spectralShape, count = shape.reduce(1, *)
+        return (0..<count).map { flat -> Double in
+            var rest = flat, n = [Int](repeating: 0, count: shape.count)
+            for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+                n[axis] = rest % shape[axis] - shape[axis] / 2
+                rest /= shape[axis]
+            }
+            // The r2c array stores last-axis integers 0…L/2; Ĉ(−k) = Ĉ(k) gives the others.
+            if n[n.count - 1] < 0 { n = n.map { -$0 } }
+            var q = 0
+            for axis in 0..<shape.count {
+                let j = axis == shape.count - 1 ? n[axis] : ((n[axis] % shape[axis]) + shape[axis]) % shape[axis]
+                q = q * spectral[axis] + j
+            }
+            return d.criticalTime(mode: q, schedule: schedule) ?? .nan
+        }
+    }
+
+    static func writeModeCriticalTimes(_ d: Dispersion, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
+        let tc = modeCriticalTimes(d, schedule: schedule), shape = d.lattice.shape
+        try folder.write("critical_time_modes.npy", NPY.encode(tc, shape: shape))
+        report.dataFiles.append(("critical_time_modes.npy", "the C1 time t_c(k) of every wavevector, shape lattice.shape, k = 0 at the centre (index j ↔ mode integer j − L/2); NaN: never softens"))
+        guard shape.count == 2 else { return }
+        let scale = max(1, 256 / max(shape[0], shape[1]))
+        try folder.write("critical_time_modes.png", PNGImage.heat(tc, rows: shape[0], columns: shape[1], scale: scale))
+        let finite = tc.filter(\.isFinite)
+        report.figures.append(("critical_time_modes.png", finite.isEmpty ? "No wavevector softens" : String(
+            format: "t_c(k) per wavevector (k = 0 at the centre, k_x to the right): dark red = %.3g (the first instability), pale = %.3g, grey = never softens (log scale)",
+            finite.max()!, finite.min()!)))
     }
 
     /// Spatial stability of the homogeneous state (THEORY.md §4): σ²h(k, t) = 1 − λ_t Ĉ(k) per
