@@ -110,6 +110,7 @@ public enum Experiment {
         report.parameters = job.parameters.tomlDocument()
         report.reproduce = reproduce
         report.summary.append(("wall time", String(format: "%.2f s", wall)))
+        report.linkRecords()
         try folder.write("parameters.toml", "# Effective parameters of this run (all defaults filled in).\n" + job.parameters.tomlDocument())
         return (summary, record, report)
     }

@@ -73,6 +73,10 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
     }
     let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
     #expect(html.contains("scan.svg") && html.contains("fixed_point_fraction_plus"))
+    // Every report links the folder's records (a scan's did not).
+    for record in ["run.json", "summary.json", "parameters.toml"] {
+        #expect(html.components(separatedBy: "<a href=\"\(record)\">").count == 2, "\(record) linked once")
+    }
 }
 
 @Test func scanKilledHalfwayAndRestartedWritesTheSameTable() throws {

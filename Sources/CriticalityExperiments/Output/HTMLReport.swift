@@ -12,6 +12,15 @@ struct HTMLReport {
     var parameters: String = ""
     var reproduce: String = ""
 
+    /// Links every results folder's records (run.json, summary.json, parameters.toml), where the
+    /// experiment's own list has not.
+    mutating func linkRecords() {
+        for (file, what) in [("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers"), ("parameters.toml", "effective parameters")]
+        where !dataFiles.contains(where: { $0.file == file }) {
+            dataFiles.append((file, what))
+        }
+    }
+
     func render() -> String {
         func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
         var h = """

@@ -170,6 +170,7 @@ enum Scan {
             report.reproduce = reproduce
             report.summary.append(("points × replicas", "\(points.count) × \(scan.replicas) (\(remaining.count) computed now, \(reused) reused)"))
             report.summary.append(("wall time", String(format: "%.2f s", wall)))
+            report.linkRecords()
             return (summary, record, report)
         }
         try? fm.removeItem(at: work)
