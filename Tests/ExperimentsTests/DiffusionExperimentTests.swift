@@ -186,6 +186,9 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("starting states of the wrong shape", overrides: ["sampler.initial=\"start.npy\""], data: { dir in
         try npyFile(descr: "<f4", shape: "(2, 16, 16)", payload: float32Bytes([Float](repeating: 0, count: 512))).write(to: dir.appendingPathComponent("start.npy"))
     }, expected: ["start.npy: starting states of shape [2, 16, 16]: expected (3, 16, 16) or (3, 256), one row per member (sampler.initial)"]),
+    .init("starting states for critical windows", replace: ("patch = 3", "amplitude = 1.0"),
+          overrides: ["run.kind=\"critical-windows\"", "model.type=\"two-point\"", "sampler.initial=\"start.npy\""],
+          expected: ["sampler.initial does not apply to run.kind = \"critical-windows\""]),
     .init("mosaic check of a model without one", overrides: ["observe.mosaic_patch=3"],
           expected: ["observe.mosaic_patch applies only to model.type = \"external\" with [data]"]),
     .init("truncated data", base: idealParameters, data: { dir in

@@ -460,6 +460,10 @@ public struct DiffusionSpec: Sendable {
             for section in ["guidance", "softening", "continuation"] where root.hasTable(section) {
                 throw ParameterError(file: file, message: "[\(section)] does not apply to run.kind = \"\(kind)\"")
             }
+            // Critical windows start their members from noised data, never from the prior.
+            if kind == "critical-windows", initial != nil {
+                throw ParameterError(file: file, message: "sampler.initial does not apply to run.kind = \"critical-windows\" (its members start from noised data)")
+            }
             if kind == "critical-windows" { windows = try WindowsSpec(try section(CriticalWindowsParameters.windows), spec: self) }
             else { information = try InformationSpec(try section(LatentInformationParameters.information), spec: self) }
         }
