@@ -55,7 +55,14 @@ class Network:
         self.params = {k: f[k].astype(np.float64) for k in f.files if k.startswith(("conv", "film", "embed", "out"))}
 
     def v(self, x, log_lambda, classes):
-        """The network's v for x (B, H, W), all at one log λ, classes a list (None: unconditional)."""
+        """The network's v for x (B, H, W), all at one log λ, classes a list (None: unconditional).
+
+        Item by item: BLAS may round a row of a matrix product differently when the batch (the
+        matrix) is larger, and Criticality's results must not depend on how requests were
+        batched. The per-item products have fixed shapes, so each item's bits are fixed too."""
+        return np.stack([self._v(x[i:i + 1], log_lambda, classes[i:i + 1])[0] for i in range(len(x))])
+
+    def _v(self, x, log_lambda, classes):
         p = self.params
         e = embedding_input(np.full(len(x), log_lambda), classes, self.n_classes)
         e = silu(e @ p["embed_w"] + p["embed_b"])
