@@ -435,3 +435,15 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     let shells = StructureFactor(lattice).shellMaxima(d.spectrum)
     #expect(shells.filter { $0 > 1e-6 }.count == 1)  // the shell maximum cannot tell (5, 0) from (3, 4)
 }
+
+/// A plotted line never bridges a missing value: [1, NaN, 3, 4, NaN, 6] is a dot, a segment
+/// and a dot (the old single polyline joined 1 to 3 and 4 to 6 across the gaps).
+@Test func plotLinesBreakAtMissingValues() {
+    var plot = SVGPlot(title: "gaps", xLabel: "x", yLabel: "y")
+    plot.series.append(.init(label: "with gaps", x: [1, 2, 3, 4, 5, 6], y: [1, .nan, 3, 4, .nan, 6]))
+    let svg = plot.render()
+    let polylines = svg.components(separatedBy: "<polyline").dropFirst().filter { $0.contains("stroke-width=\"1.6\"") }
+    #expect(polylines.count == 1)
+    #expect(polylines.first.map { $0.components(separatedBy: " ").filter { $0.contains(",") }.count } == 2)
+    #expect(svg.components(separatedBy: "r=\"2\"").count - 1 == 2)
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// A small SVG line plot: several series, linear or logarithmic axes, optional error bars and
 /// vertical markers, axis labels and a legend. Non-finite or (on log axes) non-positive points
-/// are skipped.
+/// are skipped, and a line breaks there rather than bridging the gap.
 public struct SVGPlot {
     public struct Series {
         public var label: String
@@ -89,8 +89,22 @@ public struct SVGPlot {
                     out += "<line x1=\"\(f(px(p.0)))\" y1=\"\(f(py(lo)))\" x2=\"\(f(px(p.0)))\" y2=\"\(f(py(p.1 + e[j])))\" stroke=\"\(color)\" stroke-opacity=\"0.5\"/>\n"
                 }
             }
-            let path = pts.map { "\(f(px($0.element.0))),\(f(py($0.element.1)))" }.joined(separator: " ")
-            if s.line { out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n" }
+            if s.line {
+                // A line never bridges a missing (NaN) value: one polyline per run of consecutive
+                // points, a dot for a point alone.
+                var runs: [[(offset: Int, element: (Double, Double))]] = []
+                for p in pts {
+                    if let last = runs.last?.last, last.offset == p.offset - 1 { runs[runs.count - 1].append(p) } else { runs.append([p]) }
+                }
+                for run in runs {
+                    if run.count == 1, !s.markers {
+                        out += "<circle cx=\"\(f(px(run[0].element.0)))\" cy=\"\(f(py(run[0].element.1)))\" r=\"2\" fill=\"\(color)\"/>\n"
+                        continue
+                    }
+                    let path = run.map { "\(f(px($0.element.0))),\(f(py($0.element.1)))" }.joined(separator: " ")
+                    out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(path)\"/>\n"
+                }
+            }
             if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
         }
         // Lines closer than 4 px share one label.

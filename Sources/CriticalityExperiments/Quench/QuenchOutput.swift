@@ -69,7 +69,11 @@ enum QuenchOutput {
             .init(label: "ξ_OZ", x: r.times, y: r.xiOrnsteinZernike.map(\.mean), dashed: true),
         ]
         try folder.write("xi.svg", xiPlot.render())
-        report.figures.insert(("xi.svg", "Correlation length against time: ξ_1/e from G(r), ξ_2nd and the Ornstein–Zernike fit from S(k); bars are jackknife standard errors over members"), at: 0)
+        let undefined = r.xiSecondMoment.filter { !$0.mean.isFinite }.count
+        report.figures.insert(("xi.svg", "Correlation length against time: ξ_1/e from G(r), ξ_2nd and the Ornstein–Zernike fit from S(k); bars are jackknife standard errors over members. "
+            + "The three are different lengths: ξ_1/e is where G(r) falls to 1/e of G(0), which for an Ornstein–Zernike field in 2-D (G ∝ K₀(r/ξ)) lies well inside the OZ ξ; "
+            + "ξ_2nd uses the nearest-neighbour form 2 sin(k₁a/2), biased by (k₁a)²/24 against model A's spectral Laplacian"
+            + (undefined > 0 ? ", and is undefined (no point) at \(undefined) of \(r.times.count) times, where S(0) ≤ S(k₁): an ordered or coarsening field has no peak at k = 0" : "")), at: 0)
 
         var sPlot = SVGPlot(title: "Structure factor", xLabel: "|k|", yLabel: "S(k)", logX: true, logY: true)
         let shown = r.snapshotTimes.isEmpty ? [r.times[last]] : r.snapshotTimes
@@ -118,7 +122,7 @@ enum QuenchOutput {
         if case .modelA(let m) = spec.model, case .constant(let r0) = m.r, m.u == 0, r0 > 0 { summary["xi_linear_theory"] = (m.kappa / r0).squareRoot() }
         report.summary = [
             ("t (final)", String(format: "%g", r.times[last])),
-            ("ξ_1/e (headline)", format(r.xiOneOverE[last])), ("ξ_2nd", format(r.xiSecondMoment[last])), ("ξ_OZ", format(r.xiOrnsteinZernike[last])),
+            ("ξ_1/e (headline)", format(r.xiOneOverE[last])), ("ξ_2nd", r.xiSecondMoment[last].mean.isFinite ? format(r.xiSecondMoment[last]) : "undefined: S(0) ≤ S(k₁), no peak at k = 0"), ("ξ_OZ", format(r.xiOrnsteinZernike[last])),
             ("⟨m²⟩", format(o.m2)), ("Binder U", format(o.binder)),
             ("members × steps", "\(spec.members) × \(r.stepsPerMember)"),
             ("member-steps per second", String(format: "%.0f", Double(spec.members * r.stepsPerMember) / r.wallSeconds)),
