@@ -92,6 +92,8 @@ extension DiffusionSpec {
         let n = Double(lattice.siteCount), flat = lattice.dimension <= 2
         let set = data.map { d in modelLabels.first.flatMap { d.restricted(toLabel: $0) } ?? d }
         let mean = set.map { s in s.images.reduce(0) { $0 + $1.reduce(0, +) } / (Double(s.count) * n) } ?? 0
+        /// k* of the data themselves, for models without a dispersion of their own.
+        func dataPeak(_ c: [Double]) -> Int { Dispersion(autocovariance: c, lattice: lattice, window: softening?.windows.first).peakMode }
         /// P of a patch schedule: the size whose own C1 time lies where the schedule uses it
         /// (the latest such), else the largest.
         func window(_ p: PatchSchedule, _ make: (Int) -> Dispersion) -> (Dispersion, Int) {
@@ -120,9 +122,8 @@ extension DiffusionSpec {
             // state, the speciation time and the windowed C1 times of `[softening] windows`.
             guard let set else { return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: nil, autocovariance: nil, lattice: lattice) }
             let c = flat ? Dispersion.autocovariance(set, lattice: lattice) : nil
-            let peak = c.map { Dispersion(autocovariance: $0, lattice: lattice, window: softening?.windows.first).peakMode }
-            return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: Speciation.covarianceEigenvalues(set).max(),
-                                 autocovariance: c, dataPeakMode: peak, lattice: lattice)
+            return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: Speciation.topCovarianceEigenvalue(set),
+                                 autocovariance: c, dataPeakMode: c.map(dataPeak), lattice: lattice)
         case .gaussianField(let s):
             return CriticalModel(dispersion: nil, window: nil, dataMean: 0, topEigenvalue: s.values(on: lattice).max(), autocovariance: nil, lattice: lattice)
         case .equivariantIdeal:
@@ -133,7 +134,7 @@ extension DiffusionSpec {
             // Plane waves diagonalise the shift-averaged covariance of the equivariant model only.
             let c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil, spectrum = Speciation.covarianceEigenvalues(set!)
             return CriticalModel(dispersion: nil, window: nil, dataMean: mean, topEigenvalue: spectrum.max(), trainingSet: (set!.count, set!.images[0].count, spectrum),
-                                 autocovariance: c, dataPeakMode: c.map { Dispersion(autocovariance: $0, lattice: lattice, window: softening?.windows.first).peakMode },
+                                 autocovariance: c, dataPeakMode: c.map(dataPeak),
                                  c1Eigenvalue: spectrum.max(), lattice: lattice)
         case .patchMachine(let dictionary, let p):
             let spectrum = Speciation.covarianceEigenvalues(set!), c = flat ? Dispersion.autocovariance(set!, lattice: lattice) : nil
