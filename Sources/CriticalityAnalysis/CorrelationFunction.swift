@@ -1,6 +1,6 @@
 import CriticalityLattice
 
-/// The connected two-point function, THEORY.md §5:
+/// The connected two-point function, docs/theory.md §5:
 ///
 ///     G(δ) = (1/N) Σ_x δφ(x) δφ(x + δ),   δφ = φ − φ̄,
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Correlation-length estimators, THEORY.md §5. Each returns NaN where its premise fails
+/// Correlation-length estimators, docs/theory.md §5. Each returns NaN where its premise fails
 /// (no decay below 1/e inside the box, S(0) ≤ S(k₁), a non-positive OZ fit).
 public enum CorrelationLength {
     /// ξ_{1/e}: the first distance at which G(r)/G(0) drops below 1/e, linearly interpolated
@@ -16,7 +16,7 @@ public enum CorrelationLength {
     }
 
     /// ξ_int = ∫₀^{r₀} G(r)/G(0) dr by the trapezoidal rule over the radial bins, r₀ the first
-    /// zero of G (linearly interpolated) or the last bin. THEORY.md §5 names ξ_int without a
+    /// zero of G (linearly interpolated) or the last bin. docs/theory.md §5 names ξ_int without a
     /// formula; this is the package's definition: it equals ξ for G = e^{−r/ξ} (up to the cut)
     /// and, unlike ξ_{1/e}, weighs the whole profile.
     public static func integrated(distance r: [Double], correlation g: [Double]) -> Double {

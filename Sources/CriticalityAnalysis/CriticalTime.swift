@@ -1,4 +1,4 @@
-/// One critical-time estimate of THEORY.md §8, under the stable key it has in `summary.json`
+/// One critical-time estimate of docs/theory.md §8, under the stable key it has in `summary.json`
 /// (docs/output.md lists them all).
 public struct CriticalTime: Sendable, Equatable {
     public var key: String

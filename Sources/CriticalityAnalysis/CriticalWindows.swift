@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// Critical windows (Li & Chen), THEORY.md §10: the time interval in which reverse diffusion
+/// Critical windows (Li & Chen), docs/theory.md §10: the time interval in which reverse diffusion
 /// decides a feature of a Gaussian mixture, from total-variation distances of noised
 /// sub-mixtures. A feature is a pair S_after ⊂ S_before of component sets:
 ///
@@ -114,7 +114,7 @@ public struct CriticalWindows: Sendable {
 }
 
 extension CriticalWindows {
-    /// Closed forms for N(±μ, I) under `ou`, R = ‖μ‖ (THEORY.md §10):
+    /// Closed forms for N(±μ, I) under `ou`, R = ‖μ‖ (docs/theory.md §10):
     /// T_after = ln R − ln Φ⁻¹(1 − ε²/2), T_before = ln R − ln Φ⁻¹(½ + ε).
     public static func twoGaussianWindow(separation r: Double, epsilon: Double) -> Window {
         Window(after: log(r) - log(StandardNormal.quantile(1 - epsilon * epsilon / 2)), before: log(r) - log(StandardNormal.quantile(0.5 + epsilon)))

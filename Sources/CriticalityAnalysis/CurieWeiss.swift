@@ -1,7 +1,7 @@
 import CriticalityDiffusion
 import Foundation
 
-/// The Curie–Weiss equation of two-point data ±v, THEORY.md §7, with classifier-free guidance
+/// The Curie–Weiss equation of two-point data ±v, docs/theory.md §7, with classifier-free guidance
 /// of weight w towards the class c·v (c = ±1, whose conditional denoiser is c·v):
 ///
 ///     u = (1 − w) tanh(K u + h) + w c,     K = λ_t Λ, Λ = ‖v‖²,

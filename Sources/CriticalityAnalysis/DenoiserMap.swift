@@ -3,7 +3,7 @@ import Foundation
 import CriticalityLattice
 
 /// Fixed points of the denoiser map y ↦ D(α_t y, t) at frozen t: the states x = α y where the
-/// score vanishes, α D(x) = x — the modes and saddles of p_t (THEORY.md §7). For a Gaussian
+/// score vanishes, α D(x) = x — the modes and saddles of p_t (docs/theory.md §7). For a Gaussian
 /// mixture in low dimension they are the branches that split at the speciation-type pitchforks;
 /// for two-point data they reduce to ``CurieWeiss``. The continuation parameter is t; the
 /// Jacobian is by central differences; the order parameter is the mean of y over sites.

@@ -3,7 +3,7 @@ import Foundation
 import CriticalityLattice
 
 /// The mode-softening dispersion of a local score model at its symmetric homogeneous state,
-/// THEORY.md §4 [reconstructed]. The Jacobian of D there is the convolution (α/σ²) C·𝟙_Ω, with
+/// docs/theory.md §4 [reconstructed]. The Jacobian of D there is the convolution (α/σ²) C·𝟙_Ω, with
 ///
 ///     C(δ) = (1/(nN)) Σ_n Σ_x y_n(x) y_n(x + δ) − ȳ²
 ///

@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The dynamic response of a reverse-diffusion sample to a small mode perturbation, THEORY.md
+/// The dynamic response of a reverse-diffusion sample to a small mode perturbation, docs/theory.md
 /// §5: at grid index i the state becomes x_{t_i} ± ε e_k and both copies run to the end with
 /// the same noise (common random numbers), giving
 ///

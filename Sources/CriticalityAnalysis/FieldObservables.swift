@@ -4,7 +4,7 @@ import CriticalityLattice
 /// The standard observables of an ensemble of fields at one time: the structure factor on
 /// shells, the radial connected correlation G(r) (to half the shortest box length), the
 /// magnetisation moments, and the three correlation lengths, with standard errors over members
-/// (jackknife for the lengths, which are non-linear in the means). THEORY.md §5.
+/// (jackknife for the lengths, which are non-linear in the means). docs/theory.md §5.
 public struct FieldObservables: Sendable {
     /// Non-zero shells in the Ornstein–Zernike fit.
     public static let ornsteinZernikeShells = 8

@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// Forking (Corallo, Franzese et al.) and cloning (Biroli et al.), THEORY.md §7 and §10: run a
+/// Forking (Corallo, Franzese et al.) and cloning (Biroli et al.), docs/theory.md §7 and §10: run a
 /// member of a reverse sampler to t_b, continue it F times with independent noise, and count
 /// the continuations' final classes. The plug-in entropy of those counts estimates H(V | x_t_b)
 /// (biased low by ≈ (K − 1)/2F nats, K the occupied classes: the Miller–Madow correction adds

@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The Ginzburg–Landau coefficients of the score at the homogeneous state, THEORY.md §6
+/// The Ginzburg–Landau coefficients of the score at the homogeneous state, docs/theory.md §6
 /// [reconstructed]: s ≈ −δF/δφ with F = ∫ ½rφ² + ½κ|∇φ|² + ¼gφ⁴, φ the per-site deviation from
 /// the homogeneous state. r and κ come from a small-k fit of h(k, t) = r + κk² (+ μk⁴ when
 /// three or more shells are probed), g from the cubic response of the score to a uniform shift.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The growth rate of a correlation length along the reverse path, −dξ/dlog t (THEORY.md §8,
+/// The growth rate of a correlation length along the reverse path, −dξ/dlog t (docs/theory.md §8,
 /// estimator 4): differences between consecutive observations placed at their geometric-mean
 /// times, lightly smoothed by a [¼, ½, ¼] filter (ends [⅔, ⅓]) so that one noisy pair does not
 /// set the peak. Non-finite differences stay NaN and are left out of their neighbours' means.

@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// Exact inference on the RHM tree given leaf messages (THEORY.md §10). The tree makes belief
+/// Exact inference on the RHM tree given leaf messages (docs/theory.md §10). The tree makes belief
 /// propagation exact:
 ///
 ///     up:   ν↑_n(a) ∝ Σ_r Π_i ν↑_{c_i}(R[a, r, i])                       (leaves: the messages)

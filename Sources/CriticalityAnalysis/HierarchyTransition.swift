@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The forward–backward experiment on the RHM (Sclocchi, Favero & Wyart), THEORY.md §10:
+/// The forward–backward experiment on the RHM (Sclocchi, Favero & Wyart), docs/theory.md §10:
 /// noise a datum's leaves, draw a clean datum from the exact posterior (what an exact reverse
 /// diffusion returns), and ask which levels survived. Per noise value and level ℓ it records
 /// the fraction of level-ℓ symbols unchanged, both from posterior samples and as the mean

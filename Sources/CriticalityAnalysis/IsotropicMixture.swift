@@ -3,7 +3,7 @@ import Foundation
 import CriticalityLattice
 
 /// A mixture Σ_i w_i N(μ_i, s_i² I) of isotropic Gaussians (s_i = 0: a point mass) and its
-/// noised marginals, THEORY.md §10: at time t component i is N(α_t μ_i, (α_t² s_i² + σ_t²) I).
+/// noised marginals, docs/theory.md §10: at time t component i is N(α_t μ_i, (α_t² s_i² + σ_t²) I).
 ///
 /// The shared machinery of critical windows and latent information: component posteriors,
 /// Monte Carlo draws with common random numbers (the draw j of component i is

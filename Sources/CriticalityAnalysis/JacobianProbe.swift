@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// Jacobian probes of any denoiser, THEORY.md §4: for normalised real plane waves e_k, the
+/// Jacobian probes of any denoiser, docs/theory.md §4: for normalised real plane waves e_k, the
 /// dimensionless stiffness
 ///
 ///     σ²h(k, t) = 1 − α ⟨e_k, J_D(x) e_k⟩,
@@ -110,7 +110,7 @@ public struct JacobianProbe: Sendable {
         }
     }
 
-    /// The Jacobian proxy ξ_eq = √[(h(k₁) − h(0))/h(0)] / ((2/a) sin(k₁a/2)), THEORY.md §5: the
+    /// The Jacobian proxy ξ_eq = √[(h(k₁) − h(0))/h(0)] / ((2/a) sin(k₁a/2)), docs/theory.md §5: the
     /// lattice second-moment length of the static susceptibility χ = 1/h (σ² cancels). NaN
     /// unless h(0) > 0 and h(k₁) > h(0).
     public static func equilibriumLength(shellStiffness h: [Double], lattice: Lattice) -> Double {

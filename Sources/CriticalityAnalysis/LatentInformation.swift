@@ -3,7 +3,7 @@ import Foundation
 import CriticalityLattice
 
 /// The information a discrete latent V carries about the state x_t of a Gaussian mixture
-/// (Corallo, Franzese et al.), THEORY.md §10. V is a factor: a partition of the components into
+/// (Corallo, Franzese et al.), docs/theory.md §10. V is a factor: a partition of the components into
 /// groups (the component itself, a class, one coordinate of a factorised latent).
 ///
 ///     I(V; x_t) = H(V) − E H(V | x_t)

@@ -3,7 +3,7 @@ import Foundation
 import CriticalityLattice
 
 /// Mode softening at the homogeneous state x = α_t ȳ (ȳ the training data's mean per site;
-/// 0 for symmetric data), THEORY.md §4: Jacobian-probe stiffness σ²h(k, t) per shell against
+/// 0 for symmetric data), docs/theory.md §4: Jacobian-probe stiffness σ²h(k, t) per shell against
 /// time, the time at which the softest shell crosses zero (critical-time estimator 2), and the
 /// Jacobian proxy ξ_eq(t).
 public struct ModeSoftening: Sendable {

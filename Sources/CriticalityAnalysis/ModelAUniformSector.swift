@@ -1,6 +1,6 @@
 import Foundation
 
-/// The spatially uniform sector of model A (THEORY.md §3, §6): for φ(x) = φ the Ginzburg–Landau
+/// The spatially uniform sector of model A (docs/theory.md §3, §6): for φ(x) = φ the Ginzburg–Landau
 /// relaxation is the flow
 ///
 ///     dφ/dt = −(r φ + u φ³) + h,

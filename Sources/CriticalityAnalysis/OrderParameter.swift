@@ -1,6 +1,6 @@
 import Foundation
 
-/// Moments of the magnetisation m = φ̄ over an ensemble, THEORY.md §6–7 conventions:
+/// Moments of the magnetisation m = φ̄ over an ensemble, docs/theory.md §6–7 conventions:
 /// susceptibility by fluctuation–dissipation χ = V(⟨m²⟩ − ⟨m⟩²)/T (V the volume; equal to
 /// 1/r in linear model A), Binder cumulant U = 1 − ⟨m⁴⟩/(3⟨m²⟩²).
 public struct OrderParameter: Sendable, Equatable, Codable {

@@ -2,7 +2,7 @@ import Foundation
 import CriticalityLattice
 
 /// A normalised real plane wave on a lattice, e(x) ∝ cos(k·x) or sin(k·x) with ‖e‖ = 1 (sum
-/// over sites): the probe direction of the Jacobian probes, THEORY.md §4.
+/// over sites): the probe direction of the Jacobian probes, docs/theory.md §4.
 public struct PlaneWave: Sendable {
     /// Mode integers n (k_i = 2π n_i/L_i).
     public let mode: [Int]

@@ -1,7 +1,7 @@
 import CriticalityDiffusion
 import Foundation
 
-/// The one-dimensional potential criteria of Raya & Ambrogioni (THEORY.md §4, §7) for data ±v,
+/// The one-dimensional potential criteria of Raya & Ambrogioni (docs/theory.md §4, §7) for data ±v,
 /// written for the coordinate x along v/‖v‖, where the score is
 /// s(x, t) = (α√Λ tanh(α√Λ x/σ²) − x)/σ², Λ = ‖v‖²:
 ///

@@ -2,7 +2,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The Random Hierarchy Model (Sclocchi, Favero & Wyart), THEORY.md §10: a vocabulary of v
+/// The Random Hierarchy Model (Sclocchi, Favero & Wyart), docs/theory.md §10: a vocabulary of v
 /// symbols per level, m synonymous production rules per symbol, branching s and depth L. At
 /// each level the v·m rules are distinct s-tuples drawn without replacement from the v^s
 /// possible ones, so a tuple determines its parent. A datum is generated top-down from a root
@@ -87,7 +87,7 @@ public struct RandomHierarchyModel: Sendable {
 }
 
 /// Noise on the leaves of an RHM datum and the leaf messages P(observation | token) it
-/// implies (THEORY.md §10): the ε-process (each token replaced with probability ε by a uniform
+/// implies (docs/theory.md §10): the ε-process (each token replaced with probability ε by a uniform
 /// one: (1 − ε)δ + ε/v), masking (probability ε: uniform message), or Gaussian noise on one-hot
 /// tokens at a diffusion time, x = α e_token + σ z, message softmax(α x/σ²). Draws are
 /// counter-based: (seed, datum, 0, stream 9), the same at every noise level (common random numbers).

@@ -4,7 +4,7 @@ import Foundation
 /// gradient descent (FISTA) on the mean cross-entropy plus (ℓ₂/2)‖W‖². The loss is convex and
 /// its gradient is Lipschitz with constant ≤ ½ max‖(y, 1)‖² + ℓ₂, which fixes the step; the fit
 /// is deterministic. The fixed classifier of guidance-pulse runs on data without an exact class
-/// posterior (THEORY.md §9).
+/// posterior (docs/theory.md §9).
 public struct SoftmaxRegression: Sendable {
     public let classes: [Int]
     /// Row c: the weights of class classes[c], then its bias.

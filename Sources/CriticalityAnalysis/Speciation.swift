@@ -1,7 +1,7 @@
 import CriticalityDiffusion
 import Foundation
 
-/// Speciation (Biroli, Bonnaire, de Bortoli & Mézard), THEORY.md §7: the time at which the
+/// Speciation (Biroli, Bonnaire, de Bortoli & Mézard), docs/theory.md §7: the time at which the
 /// reverse process starts to separate the data's main mode of variation, α_t² Λ_max = 1 with
 /// Λ_max the top eigenvalue of the data covariance, t_S = ½ log Λ_max under `ou` (log Λ_max
 /// under `vp`).
@@ -58,7 +58,7 @@ public enum Speciation {
     }
 }
 
-/// Collapse (memorisation) on a finite training set (Biroli et al.), THEORY.md §7: the reverse
+/// Collapse (memorisation) on a finite training set (Biroli et al.), docs/theory.md §7: the reverse
 /// process starts to fall onto individual training points when the entropy of the empirical
 /// noised distribution, log n + (d/2) log(2πe σ_t²) once its n Gaussians separate, drops to
 /// that of the population. Per dimension the excess entropy is
@@ -67,7 +67,7 @@ public enum Speciation {
 ///
 /// with λ_k the data covariance's eigenvalues standing in for the population (a Gaussian
 /// approximation of its entropy: the package's definition for general data). For two clusters
-/// of variance σ_d² with d ≫ 1 it is THEORY.md's f(t) = log(n)/d + ½ log(Δ_t/(Δ_t + σ_d²e^{−2t})).
+/// of variance σ_d² with d ≫ 1 it is docs/theory.md's f(t) = log(n)/d + ½ log(Δ_t/(Δ_t + σ_d²e^{−2t})).
 /// Collapse is at f = 0; f increases with t.
 public enum Collapse {
     public static func excessEntropy(at t: Double, trainingSize n: Int, dimension d: Int, eigenvalues: [Double], schedule: NoiseSchedule) -> Double {

@@ -1,6 +1,6 @@
 import CriticalityLattice
 
-/// The structure factor on integer shells, THEORY.md §5:
+/// The structure factor on integer shells, docs/theory.md §5:
 ///
 ///     S(k) = (v/N) ⟨|φ̂(k)|²⟩,
 ///

@@ -1,7 +1,7 @@
 import CriticalityDiffusion
 import Foundation
 
-/// The exact class alignment of guided reverse diffusion on two-point data ±v (THEORY.md §7,
+/// The exact class alignment of guided reverse diffusion on two-point data ±v (docs/theory.md §7,
 /// §9), for the exponential reverse-SDE sampler on a given time grid.
 ///
 /// D_w = (1 − w) v tanh(α vᵀx/σ²) + w s v (guidance towards s v, s = ±1) depends on x only

@@ -275,7 +275,7 @@ struct Bench: ParsableCommand {
 
     func benchPatch(threads: Int) throws {
         print("\npatch-score machines: one evaluation, 28×28, 64 training images uniform in [0, 1), ᾱ = 0.5 (the W3 anchor's setting)")
-        print("anchors (../shared/anchors/RESULTS.md): C box-sum LS ≈ 0.2 ms (2.5–5 ns per pixel × image); ELS as numpy GEMM + softmax 235 ms (1 thread), 176 ms (2 BLAS threads)")
+        print("anchors (docs/benchmarks.md, The anchors): C box-sum LS ≈ 0.2 ms (2.5–5 ns per pixel × image); ELS as numpy GEMM + softmax 235 ms (1 thread), 176 ms (2 BLAS threads)")
         print("  machine    P   threads          ms   candidates/pixel   ns per (pixel × candidate)   evaluation / round trip")
         for equivariant in [false, true] {
             for p in [3, 5, 9] {

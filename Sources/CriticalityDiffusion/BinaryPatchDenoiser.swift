@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The binary patch model [reconstructed, THEORY.md §2]: the equivariant local (ELS) score
+/// The binary patch model [reconstructed, docs/theory.md §2]: the equivariant local (ELS) score
 /// machine trained on the two uniform images ±1. Every candidate patch has the same norm, so
 /// the patch softmax reduces to a local mean field,
 ///

@@ -2,7 +2,7 @@ import Foundation
 import CriticalityLattice
 
 /// A closed-form (or analytic) denoiser D(x, t) = E[x₀ | x_t = x] for x_t = α_t x₀ + σ_t ε,
-/// THEORY.md §1–2. The score follows by Tweedie, s = (α D − x)/σ² (``NoiseLevel/score(x:denoised:)``),
+/// docs/theory.md §1–2. The score follows by Tweedie, s = (α D − x)/σ² (``NoiseLevel/score(x:denoised:)``),
 /// so every denoiser works with every schedule.
 ///
 /// Fields live on ``lattice``; a multi-channel image of H×W pixels and C channels is a field on

@@ -2,7 +2,7 @@ import Foundation
 import CriticalityLattice
 
 /// A denoiser that knows its Jacobian: the directional derivative J_D(x)·e = ∂D(x + εe)/∂ε at
-/// ε = 0, THEORY.md §4. Models without it are probed by central finite differences.
+/// ε = 0, docs/theory.md §4. Models without it are probed by central finite differences.
 public protocol DenoiserJacobian: Denoiser {
     /// Writes J_D(x)·e into `out`.
     func jacobianProduct(_ x: RealField, at level: NoiseLevel, direction e: RealField, into out: RealField, workspace: DenoiserWorkspace)

@@ -1,7 +1,7 @@
 import CriticalityLattice
 
 /// The exact denoiser of a stationary, zero-mean Gaussian field with power spectrum P(k)
-/// (``PowerSpectrum`` convention, P = ⟨|x̂|²⟩/N), THEORY.md §2. It is diagonal in Fourier space:
+/// (``PowerSpectrum`` convention, P = ⟨|x̂|²⟩/N), docs/theory.md §2. It is diagonal in Fourier space:
 ///
 ///     D̂(k) = α P(k) x̂(k) / (α² P(k) + σ²),
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The exact denoiser of a Gaussian mixture Σ_i w_i N(μ_i, Σ_i), THEORY.md §2. Posterior
+/// The exact denoiser of a Gaussian mixture Σ_i w_i N(μ_i, Σ_i), docs/theory.md §2. Posterior
 /// weights p_i ∝ w_i N(x; αμ_i, α²Σ_i + σ²I); D = Σ_i p_i D_i with the component posterior mean
 ///
 ///     D_i = μ_i + α Σ_i (α²Σ_i + σ²I)⁻¹ (x − αμ_i).

@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The guidance strength w(t) of classifier-free guidance, THEORY.md §2 and §9.
+/// The guidance strength w(t) of classifier-free guidance, docs/theory.md §2 and §9.
 public enum GuidanceSchedule: Sendable, Equatable {
     /// w(t) = w.
     case constant(Double)

@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The ideal (empirical) denoiser of a training set {y_n}, THEORY.md §2: the exact D of the
+/// The ideal (empirical) denoiser of a training set {y_n}, docs/theory.md §2: the exact D of the
 /// data distribution (1/N) Σ_n δ(x − y_n),
 ///
 ///     D(x) = Σ_n W_n y_n,   W = softmax_n(−‖x − α y_n‖² / (2σ²)),
@@ -44,7 +44,7 @@ public struct IdealDenoiser: Denoiser {
     }
 }
 
-/// The translation-equivariant ideal denoiser (ES), THEORY.md §2: the ideal denoiser of the
+/// The translation-equivariant ideal denoiser (ES), docs/theory.md §2: the ideal denoiser of the
 /// set of all circular shifts S_δ y_n of every training image,
 ///
 ///     D = Σ_{n,δ} W_{n,δ} S_δ y_n,   W = softmax_{n,δ}(−‖x − α S_δ y_n‖² / (2σ²)),

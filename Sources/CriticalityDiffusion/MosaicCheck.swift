@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// Kamb & Ganguli's local-consistency test, THEORY.md §2: as t → 0 every output pixel of a
+/// Kamb & Ganguli's local-consistency test, docs/theory.md §2: as t → 0 every output pixel of a
 /// patch machine equals the centre of the L2-closest patch of its window's dictionary (a
 /// "locally consistent patch mosaic"). For an image x the check finds, for every pixel u, the
 /// candidate patch y_{n,Ω_v} of u's dictionary nearest to x_{Ω_u} (ties: the first in scan

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The forward noising process x_t = α_t x₀ + σ_t ε, ε ~ N(0, I), THEORY.md §1, with
+/// The forward noising process x_t = α_t x₀ + σ_t ε, ε ~ N(0, I), docs/theory.md §1, with
 /// signal-to-noise ratio λ_t = α_t²/σ_t². Every schedule is the linear SDE
 ///
 ///     dx = f(t) x dt + g(t) dW,   f = d log α/dt,   g² = dσ²/dt − 2 f σ²,

@@ -1,5 +1,5 @@
 /// Which training patches a pixel's window is compared with in a patch-score machine,
-/// THEORY.md §2 (Kamb & Ganguli). For an image of H×W pixels, window offsets δ ∈ Ω and a
+/// docs/theory.md §2 (Kamb & Ganguli). For an image of H×W pixels, window offsets δ ∈ Ω and a
 /// training image y, pixel u is compared with the candidate patches y_{Ω_v} at the positions v
 /// of its dictionary:
 ///

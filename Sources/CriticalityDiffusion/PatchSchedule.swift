@@ -1,4 +1,4 @@
-/// The patch size P(t) of a local score model, THEORY.md §2 ("time-dependent locality"):
+/// The patch size P(t) of a local score model, docs/theory.md §2 ("time-dependent locality"):
 /// fixed, or a table of (t, P) pairs read as piecewise constant: P(t) is the P of the entry
 /// with the largest time ≤ t (and the earliest entry's P below all of them). An entry's time
 /// counts as reached within a relative 1e-12: a grid point computed as start + (end − start)·i/n

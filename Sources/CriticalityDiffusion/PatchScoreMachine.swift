@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// The local (LS) and equivariant local (ELS) patch-score machines of Kamb & Ganguli, THEORY.md
+/// The local (LS) and equivariant local (ELS) patch-score machines of Kamb & Ganguli, docs/theory.md
 /// §2: for every pixel u a softmax over the candidate patches of its dictionary
 /// (``PatchDictionary``),
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// How a reverse sampler advances from t to s < t (h = t − s), THEORY.md §1, for the forward
+/// How a reverse sampler advances from t to s < t (h = t − s), docs/theory.md §1, for the forward
 /// SDE dx = f x dt + g dW and the score s(x) = (αD − x)/σ²:
 ///
 /// - `reverseSDEEuler`: Euler–Maruyama on the reverse SDE,

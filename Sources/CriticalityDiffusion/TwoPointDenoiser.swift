@@ -1,7 +1,7 @@
 import Foundation
 import CriticalityLattice
 
-/// Data ±v with equal weights, THEORY.md §2 and §7: D = v tanh(α vᵀx/σ²). The posterior
+/// Data ±v with equal weights, docs/theory.md §2 and §7: D = v tanh(α vᵀx/σ²). The posterior
 /// magnetisation u = vᵀD/Λ (Λ = ‖v‖²) obeys the Curie–Weiss equation with K = λΛ.
 public struct TwoPointDenoiser: Denoiser {
     public let lattice: Lattice

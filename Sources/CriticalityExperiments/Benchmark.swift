@@ -150,7 +150,7 @@ extension Benchmark {
         public var nanosecondsPerPair: Double { milliseconds * 1e6 / Double(pairs) }
     }
 
-    /// One LS or circular ELS evaluation in the setting of the W3 anchor (`../shared/anchors`):
+    /// One LS or circular ELS evaluation in the setting of the W3 anchor (docs/benchmarks.md):
     /// n×n single-channel, `images` training images uniform in [0, 1), ᾱ = 0.5, the input
     /// √ᾱ y₀ + √(1 − ᾱ) ε. Median over samples, each a loop of evaluations at least `sampleSeconds` long.
     public static func measurePatchMachine(equivariant: Bool, n: Int, images: Int, patch: Int, threads: Int,

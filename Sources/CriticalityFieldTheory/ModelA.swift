@@ -1,6 +1,6 @@
 import CriticalityLattice
 
-/// Model A (time-dependent Ginzburg–Landau), THEORY.md §3:
+/// Model A (time-dependent Ginzburg–Landau), docs/theory.md §3:
 ///
 ///     ∂φ/∂t = −(r(t) φ + u φ³ − κ∇²φ) + h + √(2T) η.
 ///

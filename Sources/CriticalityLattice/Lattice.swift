@@ -59,7 +59,7 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
     public var siteCount: Int { shape.reduce(1, *) }
     /// Lattice spacing per axis, a_i = L_i / N_i.
     public var spacing: [Double] { zip(boxLength, shape).map { $0 / Double($1) } }
-    /// Volume of one cell, v = Π a_i (the a^d of THEORY.md).
+    /// Volume of one cell, v = Π a_i (the a^d of docs/theory.md).
     public var cellVolume: Double { spacing.reduce(1, *) }
     /// Total volume V = Π L_i.
     public var volume: Double { boxLength.reduce(1, *) }

@@ -11,7 +11,7 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
 }
 
 @Test func twoGaussianWindowEndpointsEqualTheClosedForms() {
-    // THEORY.md §10: T_after = ln R − ln Φ⁻¹(1 − ε²/2), T_before = ln R − ln Φ⁻¹(½ + ε); the
+    // docs/theory.md §10: T_after = ln R − ln Φ⁻¹(1 − ε²/2), T_before = ln R − ln Φ⁻¹(½ + ε); the
     // search finds them as crossings of the general TV conditions.
     var worst = 0.0
     for r in [5.0, 10, 30] {
@@ -88,7 +88,7 @@ func twoGaussians(_ r: Double) -> IsotropicMixture {
 
 @Test func solverKeepProbabilityEqualsTheExactPosteriorDraw() throws {
     // Start from N(+μ, I), R = 3, noise to T̂ under ou, reverse with the full mixture's score:
-    // the kept fraction is E_z[σ(2a² + 2az)], a = e^{−T̂}R (THEORY.md §10), within 4 SE.
+    // the kept fraction is E_z[σ(2a² + 2az)], a = e^{−T̂}R (docs/theory.md §10), within 4 SE.
     let lattice = try! Lattice(shape: [4])
     let mu = [Double](repeating: 1.5, count: 4), mixture = IsotropicMixture(weights: [1, 1], means: [mu, mu.map { -$0 }], variances: [1, 1], labels: [0, 1])
     let denoiser = try GaussianMixtureDenoiser(lattice: lattice, components: [.init(weight: 0.5, mean: mu, covariance: .isotropic(variance: 1), label: 0),

@@ -5,7 +5,7 @@ import Testing
 @testable import CriticalityAnalysis
 
 @Test func latentInformationOfTwoGaussiansMatchesTheory() {
-    // N(±3, 1) under ou: I = 0.6893, 0.3823, 0.0763 nats at t = 0, 1, 2 (THEORY.md §10), and the
+    // N(±3, 1) under ou: I = 0.6893, 0.3823, 0.0763 nats at t = 0, 1, 2 (docs/theory.md §10), and the
     // score-gap integral equals the entropy form.
     let m = IsotropicMixture(weights: [1, 1], means: [[3], [-3]], variances: [1, 1], labels: [0, 1])
     let info = LatentInformation(mixture: m, group: [0, 1], schedule: .ou)

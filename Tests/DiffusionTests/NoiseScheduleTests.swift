@@ -25,7 +25,7 @@ func ratesMatchFiniteDifferences(schedule: NoiseSchedule) {
 }
 
 @Test func forwardSDECoefficientsOfTheTable() {
-    // THEORY.md §1: vp has f = −½, g² = 1; ou has f = −1, g² = 2; ve has f = 0, g² = 2σ.
+    // docs/theory.md §1: vp has f = −½, g² = 1; ou has f = −1, g² = 2; ve has f = 0, g² = 2σ.
     for t in [0.05, 1.0, 3.0] {
         let vp = NoiseSchedule.vp.level(at: t), ou = NoiseSchedule.ou.level(at: t), ve = NoiseSchedule.ve.level(at: t)
         #expect(abs(vp.drift + 0.5) < 1e-14 && abs(vp.diffusionSquared - 1) < 1e-12)
@@ -46,7 +46,7 @@ func ratesMatchFiniteDifferences(schedule: NoiseSchedule) {
         #expect(abs(ou.alpha - vp.alpha) < 1e-15 && abs(ou.sigma - vp.sigma) < 1e-15)
         #expect(NoiseSchedule.ouTime(fromVP: 2 * t) == t)
     }
-    // Two-point pitchfork times, THEORY.md §7: vp t_c = log(1 + Λ), ou ½ log(1 + Λ), ve σ_c = √Λ.
+    // Two-point pitchfork times, docs/theory.md §7: vp t_c = log(1 + Λ), ou ½ log(1 + Λ), ve σ_c = √Λ.
     let lambda = 7.0
     #expect(abs(NoiseSchedule.vp.time(atSignalToNoise: 1 / lambda) - log(1 + lambda)) < 1e-14)
     #expect(abs(NoiseSchedule.ou.time(atSignalToNoise: 1 / lambda) - 0.5 * log(1 + lambda)) < 1e-14)

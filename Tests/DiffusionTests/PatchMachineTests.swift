@@ -4,7 +4,7 @@ import CriticalityLattice
 @testable import CriticalityDiffusion
 
 /// The direct, obviously correct patch machine: for every pixel, every candidate of its
-/// dictionary read off THEORY.md §2 sentence by sentence, and every window offset summed
+/// dictionary read off docs/theory.md §2 sentence by sentence, and every window offset summed
 /// literally. Images are [H, W, C] flattened channels last.
 func directPatchDenoise(_ x: [Double], data: [[Double]], shape: [Int], patch p: Int, dictionary: PatchDictionary,
                         alpha: Double, variance: Double) -> [Double] {

@@ -21,7 +21,7 @@ func worstZ(_ rows: [[Double]], _ predicted: [Double]) -> Double {
 
 @Test(arguments: SamplerMethod.allCases)
 func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod) throws {
-    // THEORY.md §2: along the exact reverse process x_t has spectrum α²P + σ², and the samples
+    // docs/theory.md §2: along the exact reverse process x_t has spectrum α²P + σ², and the samples
     // have spectrum P.
     let l = try Lattice(shape: [32, 32]), spectrum = PowerSpectrum.ornsteinZernike(amplitude: 2, correlationLength: 2)
     let model = GaussianFieldDenoiser(lattice: l, spectrum: spectrum), sf = StructureFactor(l)
@@ -80,7 +80,7 @@ func keepProbability(_ a: Double) -> Double {
 }
 
 @Test func forwardReverseKeepsItsComponentWithTheExactPosteriorProbability() throws {
-    // THEORY.md §10: draw from N(+μ, I), noise to T̂ under `ou`, reverse with the full mixture
+    // docs/theory.md §10: draw from N(+μ, I), noise to T̂ under `ou`, reverse with the full mixture
     // score. The exact reverse returns a posterior draw, so the probability of ending in the
     // component + is E_z[σ(2a² + 2az)], a = e^{−T̂}R. Measured as the mean of the final
     // posterior weight p(+ | x), whose expectation is that probability (a martingale of the

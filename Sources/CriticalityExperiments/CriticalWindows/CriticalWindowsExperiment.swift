@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The `[windows]` section of a critical-windows run (THEORY.md §10): a chain of nested label
+/// The `[windows]` section of a critical-windows run (docs/theory.md §10): a chain of nested label
 /// sets from coarse to fine, each feature the pair (chain[k] ⊂ chain[k − 1]) with chain[−1] all
 /// labels, the ε of the TV conditions, the T̂ grid of the forward–reverse experiment and the
 /// Monte Carlo draws of the TV estimator.

@@ -4,7 +4,7 @@ import Foundation
 import CriticalityLattice
 
 /// A hierarchy-transition run (run.kind = "hierarchy-transition"): the RHM forward–backward
-/// experiment of THEORY.md §10 for several depths. `docs/parameters.md` is the reference.
+/// experiment of docs/theory.md §10 for several depths. `docs/parameters.md` is the reference.
 public struct HierarchySpec: Sendable, Equatable {
     public enum Noise: String, Sendable { case gaussian, epsilon, mask }
 

@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The `[information]` section of a latent-information run (THEORY.md §7, §10): the factors of
+/// The `[information]` section of a latent-information run (docs/theory.md §7, §10): the factors of
 /// the latent (each a partition of the component labels), the t grid of the exact curves, and
 /// the forking protocol (branch times, continuations per member).
 public struct InformationSpec: Sendable, Equatable {

@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// How a guidance-pulse run scores the class of a final sample (THEORY.md §9): the
+/// How a guidance-pulse run scores the class of a final sample (docs/theory.md §9): the
 /// probability of the target feature under a fixed classifier, exact where the model has one.
 enum ClassAlignment: Sendable {
     /// The unguided model's posterior of its latent (the ±v of two-point data, mixture

@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The statistics of one target of a guidance-pulse run (THEORY.md §9): per condition the mean
+/// The statistics of one target of a guidance-pulse run (docs/theory.md §9): per condition the mean
 /// target probability and the fraction of samples of the target class with bootstrap intervals,
 /// the paired effect against no pulse, the t₀ of the peak effect with a bootstrap interval
 /// (members resampled jointly across conditions), and the paired critical-vs-random comparison.

@@ -43,7 +43,7 @@ public struct PulseResult: Sendable {
     public var pulse: PulseSpec { prepared.spec.pulse! }
 }
 
-/// Runs a guidance-pulse experiment (THEORY.md §9). Every condition of a member starts from the
+/// Runs a guidance-pulse experiment (docs/theory.md §9). Every condition of a member starts from the
 /// same x_{t₀} and draws the same Brownian increments (the noise is keyed by member and step),
 /// so conditions differ only by their guidance. A condition's pulse leaves the trajectory
 /// untouched until its window opens, so each member runs the no-pulse trajectory once, keeps

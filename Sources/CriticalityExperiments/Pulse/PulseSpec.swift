@@ -1,7 +1,7 @@
 import CriticalityDiffusion
 import Foundation
 
-/// The `[pulse]` section of a guidance-pulse run (THEORY.md §9): guidance w_p in a window of
+/// The `[pulse]` section of a guidance-pulse run (docs/theory.md §9): guidance w_p in a window of
 /// width Δ around t₀, w_base (guidance.weight) elsewhere, for t₀ on a grid, at the critical
 /// time, and at a random time per member, all conditions on the same noise.
 public struct PulseSpec: Sendable, Equatable {

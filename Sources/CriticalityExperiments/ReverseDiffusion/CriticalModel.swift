@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// What the analytic critical-time estimators know of a run's model (THEORY.md §4, §7):
+/// What the analytic critical-time estimators know of a run's model (docs/theory.md §4, §7):
 /// the softening dispersion where the model is (or contains) a circular patch or memorising
 /// machine, the data mean that fixes its homogeneous state, and the data covariance's top
 /// eigenvalue for the speciation time. Class-conditional runs use the first class's data.
@@ -43,7 +43,7 @@ public struct CriticalModel: Sendable {
 }
 
 extension CriticalModel {
-    /// C1 and C2 of the dispersion's peak mode (THEORY.md §8 (1)); `window` names the window.
+    /// C1 and C2 of the dispersion's peak mode (docs/theory.md §8 (1)); `window` names the window.
     func dispersionEstimates(schedule: NoiseSchedule) -> [CriticalTime] {
         if dispersion == nil, let top = c1Eigenvalue {
             var out: [CriticalTime] = []
@@ -68,13 +68,13 @@ extension CriticalModel {
         return out
     }
 
-    /// Speciation, α_t² Λ_max = 1 (THEORY.md §8 (5)), where the schedule reaches it.
+    /// Speciation, α_t² Λ_max = 1 (docs/theory.md §8 (5)), where the schedule reaches it.
     func speciationEstimate(schedule: NoiseSchedule) -> CriticalTime? {
         guard let top = topEigenvalue, let t = Speciation.time(topEigenvalue: top, schedule: schedule) else { return nil }
         return .init(key: "t_speciation", estimator: String(format: "speciation: α_t² Λ_max = 1, Λ_max = %.6g of the data covariance", top), time: t)
     }
 
-    /// Collapse onto the training set (THEORY.md §7): the excess entropy of the n training
+    /// Collapse onto the training set (docs/theory.md §7): the excess entropy of the n training
     /// points vanishes, with the population entropy in the Gaussian approximation of the data
     /// covariance (``Collapse``; the package's definition for general data).
     func collapseEstimate(schedule: NoiseSchedule) -> CriticalTime? {

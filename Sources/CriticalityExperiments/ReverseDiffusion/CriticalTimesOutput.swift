@@ -3,7 +3,7 @@ import CriticalityDiffusion
 import Foundation
 import CriticalityLattice
 
-/// The critical-time table of a reverse-diffusion run (THEORY.md §8) and, with [softening],
+/// The critical-time table of a reverse-diffusion run (docs/theory.md §8) and, with [softening],
 /// the softening files: every estimator that applies to the model, under the stable keys of
 /// docs/output.md, in summary.json, critical_times.csv and a table of index.html, with one
 /// figure of ξ(t), −dξ/dlog t and σ²h(k, t) on a shared time axis.
@@ -67,7 +67,7 @@ enum CriticalTimesOutput {
         }
         summary["critical_times"] = estimates.map(\.key)
         try folder.write("critical_times.csv", "key,t,log_lambda\n" + zip(estimates, logLambda).map { "\($0.key),\($0.time),\($1)\n" }.joined())
-        report.tables.append((title: "Critical times (THEORY.md §8)", header: ["key", "estimator", "t", "log λ_t"],
+        report.tables.append((title: "Critical times (docs/theory.md §8)", header: ["key", "estimator", "t", "log λ_t"],
                               rows: zip(estimates, logLambda).map { [$0.key, $0.estimator, String(format: "%.6g", $0.time), String(format: "%.4f", $1)] }))
         report.dataFiles.append(("critical_times.csv", "every critical-time estimate: key, t, log λ_t (keys as in summary.json)"))
     }
@@ -117,7 +117,7 @@ enum CriticalTimesOutput {
             finite.max()!, finite.min()!)))
     }
 
-    /// Spatial stability of the homogeneous state (THEORY.md §4): σ²h(k, t) = 1 − λ_t Ĉ(k) per
+    /// Spatial stability of the homogeneous state (docs/theory.md §4): σ²h(k, t) = 1 − λ_t Ĉ(k) per
     /// shell (its most unstable mode) on a log time grid, and the marginal-stability curve
     /// t_c(k) where it vanishes. Its maximum says whether the first instability is at k = 0
     /// (smooth data) or on a ring |k*| > 0 (stripes, checkerboards: a Swift–Hohenberg/Turing case).

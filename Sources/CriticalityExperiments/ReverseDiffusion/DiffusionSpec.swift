@@ -157,7 +157,7 @@ public struct DiffusionSpec: Sendable {
     /// The running program of an external model (set by ``prepare(allowExternal:)``).
     public internal(set) var externalModel: ExternalModel?
 
-    /// The `[continuation]` section: the Curie–Weiss reduction of the model (THEORY.md §7)
+    /// The `[continuation]` section: the Curie–Weiss reduction of the model (docs/theory.md §7)
     /// continued in t or in the guidance weight.
     public struct Continuation: Sendable, Equatable {
         public enum Parameter: String, Sendable { case time = "t", guidanceWeight = "guidance.weight" }
@@ -168,7 +168,7 @@ public struct DiffusionSpec: Sendable {
     }
 
     /// The `[softening]` section: Jacobian probes at the homogeneous state and along the
-    /// trajectories of the first `members` members (THEORY.md §4–§6).
+    /// trajectories of the first `members` members (docs/theory.md §4–§6).
     public struct Softening: Sendable, Equatable {
         /// Non-zero shells probed besides k = 0.
         public var shells: Int

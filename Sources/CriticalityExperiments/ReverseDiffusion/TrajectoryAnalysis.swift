@@ -74,7 +74,7 @@ public enum TrajectoryAnalysis {
                 rows.append([key, "argmax −dξ_1/e/dlog t of \(path.fieldLabels[f])", String(format: "%.6g", peak)])
                 if let schedule { summary[key + "_log_lambda"] = schedule.level(at: peak).logSignalToNoise }
             }
-            report.tables.append((title: "Critical times from the samples (THEORY.md §8, estimator 4)", header: ["key", "estimator", "t"], rows: rows))
+            report.tables.append((title: "Critical times from the samples (docs/theory.md §8, estimator 4)", header: ["key", "estimator", "t"], rows: rows))
             let wall = Date().timeIntervalSince(started)
             summary["wall_seconds"] = wall
             report.reproduce = commandLine

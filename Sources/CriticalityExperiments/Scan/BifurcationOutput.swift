@@ -6,7 +6,7 @@ import Foundation
 /// Curie–Weiss reduction continued ([continuation]) and the members' relaxed fixed points
 /// (observe.fixed_points). Files in docs/output.md.
 enum BifurcationOutput {
-    /// The reduction u = (1 − w) tanh(K u + h) + w c of the spec's model (THEORY.md §7) and the
+    /// The reduction u = (1 − w) tanh(K u + h) + w c of the spec's model (docs/theory.md §7) and the
     /// scale a with magnetisation m = a u: binary patch Λ = P² (uniform sector), two-point
     /// Λ = a²N, ideal/ES on the two uniform images Λ = N (class 0 is +1, class 1 is −1).
     static func reduction(_ spec: DiffusionSpec, _ c: DiffusionSpec.Continuation) -> (problem: FixedPointProblem, scale: Double) {
@@ -149,7 +149,7 @@ enum BifurcationOutput {
         }
         if let plot {
             try folder.write("bifurcation.svg", plot.render())
-            report.figures.append(("bifurcation.svg", "Fixed points of the reduced model (Curie–Weiss, THEORY.md §7): stable solid, unstable dashed, located special points marked"))
+            report.figures.append(("bifurcation.svg", "Fixed points of the reduced model (Curie–Weiss, docs/theory.md §7): stable solid, unstable dashed, located special points marked"))
         }
     }
 }
