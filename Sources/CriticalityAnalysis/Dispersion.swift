@@ -15,6 +15,8 @@ public struct Dispersion: Sendable {
     public let lattice: Lattice
     /// Ĉ(k) on every stored r2c mode (real: C is even).
     public let spectrum: [Double]
+    /// The windowed autocovariance C·𝟙_Ω on the lattice's sites, whose transform is ``spectrum``.
+    public let kernel: [Double]
 
     /// From an autocovariance C(δ) on the lattice's sites and a window of side `window` per
     /// axis (nil: the whole lattice).
@@ -22,9 +24,38 @@ public struct Dispersion: Sendable {
         precondition(c.count == lattice.siteCount)
         self.lattice = lattice
         let mask = window.map { BinaryPatchDenoiser.boxKernel(lattice, size: $0) }
-        let field = RealField(lattice) { c[$0] * (mask?[$0] ?? 1) }, s = SpectralField(lattice)
+        let kernel = (0..<c.count).map { c[$0] * (mask?[$0] ?? 1) }
+        self.kernel = kernel
+        let field = RealField(lattice) { kernel[$0] }, s = SpectralField(lattice)
         FourierTransform.plan(lattice).forward(field, into: s)
         spectrum = (0..<s.count).map { s[$0].re }
+    }
+
+    /// The m-th derivative of Ĉ along the unit vector û at the wavevector k, exact:
+    /// Ĉ(k) = Σ_δ K(δ) cos(k·δ) is a trigonometric polynomial of the kernel K = C·𝟙_Ω over
+    /// minimum-image displacements δ (a displacement of exactly half an even side is split
+    /// equally between ±L/2, so that Ĉ stays even off the lattice's wavevectors), and
+    /// d^m/ds^m cos(k·δ + s û·δ) at s = 0 is (û·δ)^m cos^{(m)}(k·δ).
+    public func derivative(order m: Int, at k: [Double], along u: [Double]) -> Double {
+        let shape = lattice.shape, a = lattice.spacing
+        var sum = 0.0
+        for i in 0..<kernel.count where kernel[i] != 0 {
+            var rest = i, images: [(weight: Double, kd: Double, ud: Double)] = [(1, 0, 0)]
+            for axis in stride(from: lattice.dimension - 1, through: 0, by: -1) {
+                let j = rest % shape[axis], n = shape[axis]
+                rest /= n
+                let d = Lattice.modeInteger(j, count: n)
+                let offsets = 2 * j == n ? [d, -d] : [d]
+                images = images.flatMap { im in offsets.map { o in
+                    (im.weight / Double(offsets.count), im.kd + k[axis] * Double(o) * a[axis], im.ud + u[axis] * Double(o) * a[axis])
+                } }
+            }
+            for im in images {
+                let phase = m % 4 == 0 ? cos(im.kd) : m % 4 == 1 ? -sin(im.kd) : m % 4 == 2 ? -cos(im.kd) : sin(im.kd)
+                sum += kernel[i] * im.weight * pow(im.ud, Double(m)) * phase
+            }
+        }
+        return sum
     }
 
     /// The dispersion of a training set (single-channel images on `lattice`).

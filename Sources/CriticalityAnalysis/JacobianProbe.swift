@@ -27,8 +27,13 @@ public struct JacobianProbe: Sendable {
     /// those shells, each probed alone: one mode, not its whole shell). `method` nil: analytic
     /// when the model has it.
     public init(denoiser: any Denoiser, shells: Int, extra: [Int] = [], method: Method? = nil, relativeStep: Double = JacobianProbe.defaultRelativeStep) {
+        self.init(denoiser: denoiser, waves: PlaneWave.lowestShells(denoiser.lattice, shells: shells, extra: extra), method: method, relativeStep: relativeStep)
+    }
+
+    /// Probes on the given waves.
+    public init(denoiser: any Denoiser, waves: [PlaneWave], method: Method? = nil, relativeStep: Double = JacobianProbe.defaultRelativeStep) {
         self.denoiser = denoiser
-        waves = PlaneWave.lowestShells(denoiser.lattice, shells: shells, extra: extra)
+        self.waves = waves
         self.shells = Array(Set(waves.map(\.shell))).sorted()
         self.method = method ?? (denoiser is any DenoiserJacobian ? .analytic : .finiteDifference)
         precondition(self.method == .finiteDifference || denoiser is any DenoiserJacobian)

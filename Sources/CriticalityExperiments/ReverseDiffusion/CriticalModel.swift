@@ -35,6 +35,12 @@ public struct CriticalModel: Sendable {
     /// The mode probed beside the lowest shells: k* of the model's dispersion, or of its data.
     public var probeMode: Int? { dispersion?.peakMode ?? dataPeakMode }
 
+    /// The expansion around k* when the first unstable mode is on a ring (docs/theory.md §11.3).
+    public var ring: RingExpansion? { probeMode.flatMap { RingExpansion(lattice: lattice, peakMode: $0) } }
+
+    /// The modes probed beside the lowest shells: k*, and on a ring its two radial neighbours.
+    public var probeModes: [Int] { ring?.modes ?? probeMode.map { [$0] } ?? [] }
+
     /// The probe direction of the dynamic response: the cos wave of k* (k = 0 without one).
     public var responseWave: PlaneWave {
         PlaneWave(lattice: lattice, mode: lattice.modeIntegers(spectralIndex: probeMode ?? 0), sine: false)

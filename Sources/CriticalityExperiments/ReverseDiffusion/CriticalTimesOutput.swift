@@ -158,6 +158,11 @@ enum CriticalTimesOutput {
             if let a = s.ginzburgLandauAnalytic?[j] { row += [a.r, a.kappa, a.g] }
             return row
         }))
+        if let ring = s.ring {
+            summary["gl_ring_k"] = ring.peakWaveNumber
+            summary["gl_ring_step"] = ring.stepWaveNumber
+            report.summary.append(("Ginzburg–Landau expansion", String(format: "around the ring |k*| = %.4g (radial step Δ = %.4g; theory.md §11.3)", ring.peakWaveNumber, ring.stepWaveNumber)))
+        }
         var header = ["t", "log_lambda", "xi_eq", "xi_eq_se"]
         for k in s.shells { header += ["sigma2_h_shell\(k)", "sigma2_h_shell\(k)_se", "chi_shell\(k)"] }
         try folder.write("softening.csv", CSV.table(header: header, rows: (0..<nt).map { j in
@@ -186,7 +191,8 @@ enum CriticalTimesOutput {
         report.dataFiles += [
             ("softening.csv", "along the trajectories: ξ_eq and, per probed shell, the batch-mean σ²h(k, t) with SE and the static susceptibility χ = 1/h"),
             ("stiffness.npy", "σ²h(k, t) batch means, shape (T, shells)"), ("stiffness_se.npy", "their standard errors"), ("probe_k.npy", "|k| of the probed shells"),
-            ("homogeneous.csv", "at the homogeneous state on a fine log grid: GL coefficients r, κ, g (and the binary patch model's analytic values), ξ_eq, σ²h(0)"),
+            ("homogeneous.csv", s.ring == nil ? "at the homogeneous state on a fine log grid: GL coefficients r, κ, g (and the binary patch model's analytic values), ξ_eq, σ²h(0)"
+                : "at the homogeneous state on a fine log grid: GL coefficients around the ring k* (r = h(k*), κ the radial curvature, g along e_k*; the dispersion's r and κ), ξ_ring = √(κ/r) in the xi_eq column, σ²h(0)"),
             ("t_homogeneous.npy", "that grid"), ("stiffness_homogeneous.npy", "σ²h per shell there, shape (times, shells)"),
         ]
     }

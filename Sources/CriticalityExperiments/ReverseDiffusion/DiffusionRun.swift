@@ -76,7 +76,7 @@ public enum DiffusionRun {
             var fixedPoint: (magnetisation: Double, iterations: Int?) = (.nan, nil)
         }
         let probed = spec.softening?.members ?? 0
-        let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, extra: prepared.critical.probeMode.map { [$0] } ?? [],
+        let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, extra: prepared.critical.probeModes,
                                                                                                method: f.method, relativeStep: f.step) } }
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
