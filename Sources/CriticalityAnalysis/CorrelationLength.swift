@@ -33,13 +33,27 @@ public enum CorrelationLength {
         return sum
     }
 
-    /// Lattice second-moment length ξ_2nd = √(S(0)/S(k₁) − 1) / ((2/a) sin(k₁a/2)), with k₁ the
-    /// first non-zero shell and a the spacing along the longest axis (a = 1, L sites:
-    /// √(S(0)/S(k₁) − 1)/(2 sin(π/L))).
-    public static func secondMoment(s0: Double, s1: Double, k1: Double, spacing a: Double) -> Double {
-        let ratio = s0 / s1 - 1
-        guard ratio > 0 else { return .nan }
-        return ratio.squareRoot() / (2 / a * sin(k1 * a / 2))
+    /// Second-moment length ξ_2nd = √(S(0)/S(k₁) − 1)/k₁, k₁ = |k| of the first non-zero shell
+    /// (docs/theory.md §11.5). With the spectral Laplacian −k² of the package's dynamics, linear
+    /// model A has S = A/(1 + ξ²k²) at every lattice k, on which this is exact (the
+    /// nearest-neighbour form 2 sin(k₁a/2)/a would be off by (k₁a)²/24). NaN when S(0) ≤ S(k₁).
+    public static func secondMoment(s0: Double, s1: Double, k1: Double) -> Double {
+        let squared = secondMomentSquared(s0: s0, s1: s1, k1: k1)
+        return squared > 0 ? squared.squareRoot() : .nan
+    }
+
+    /// ξ_2nd² = (S(0)/S(k₁) − 1)/k₁², defined (and negative) where S(0) < S(k₁): its jackknife
+    /// stays finite when some members' S has no peak at k = 0.
+    public static func secondMomentSquared(s0: Double, s1: Double, k1: Double) -> Double {
+        (s0 / s1 - 1) / (k1 * k1)
+    }
+
+    /// ξ from an estimate of ξ²: the root of the mean, with the delta-method error SE(ξ²)/(2ξ);
+    /// NaN where the mean is not positive.
+    public static func length(fromSquared e: Estimate) -> Estimate {
+        guard e.mean > 0 else { return Estimate(mean: .nan, standardError: .nan) }
+        let xi = e.mean.squareRoot()
+        return Estimate(mean: xi, standardError: e.standardError / (2 * xi))
     }
 
     /// Ornstein–Zernike fit S(k) = A/(1 + ξ²k²) by least squares of 1/S against k² over the

@@ -89,7 +89,6 @@ public struct FieldObservables: Sendable {
     /// only the susceptibility (NaN when it is 0).
     public func summarize(_ samples: [Sample], temperature: Double) -> Summary {
         let sf = structureFactor
-        let a = lattice.spacing[lattice.boxLength.firstIndex(of: lattice.boxLength.max()!)!]
         let k1 = sf.waveNumber.count > 1 ? sf.waveNumber[1] : .nan
         let fitShells = Array(1..<min(sf.shellCount, 1 + FieldObservables.ornsteinZernikeShells))
         let fitK2 = fitShells.map { sf.waveNumberSquared[$0] }, r = distance
@@ -100,9 +99,9 @@ public struct FieldObservables: Sendable {
             g: (0..<bins).map { b in gRows.reduce(0) { $0 + $1[b] } / Double(samples.count) },
             order: OrderParameter(magnetisations: samples.map(\.m), volume: lattice.volume, temperature: temperature),
             xiOneOverE: Estimate.jackknife(gRows) { CorrelationLength.oneOverE(distance: r, correlation: $0) },
-            xiSecondMoment: Estimate.jackknife(sRows.map { [$0[0], $0.count > 1 ? $0[1] : .nan] }) {
-                CorrelationLength.secondMoment(s0: $0[0], s1: $0[1], k1: k1, spacing: a)
-            },
+            xiSecondMoment: CorrelationLength.length(fromSquared: Estimate.jackknife(sRows.map { [$0[0], $0.count > 1 ? $0[1] : .nan] }) {
+                CorrelationLength.secondMomentSquared(s0: $0[0], s1: $0[1], k1: k1)
+            }),
             xiOrnsteinZernike: fitShells.count < 2 ? Estimate(mean: .nan, standardError: .nan) : Estimate.jackknife(sRows.map { r in fitShells.map { r[$0] } }) {
                 CorrelationLength.ornsteinZernike(waveNumberSquared: fitK2, structureFactor: $0).xi
             },

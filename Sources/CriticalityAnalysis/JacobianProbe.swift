@@ -115,12 +115,11 @@ public struct JacobianProbe: Sendable {
         }
     }
 
-    /// The Jacobian proxy ξ_eq = √[(h(k₁) − h(0))/h(0)] / ((2/a) sin(k₁a/2)), docs/theory.md §5: the
-    /// lattice second-moment length of the static susceptibility χ = 1/h (σ² cancels). NaN
-    /// unless h(0) > 0 and h(k₁) > h(0).
+    /// The Jacobian proxy ξ_eq = √[(h(k₁) − h(0))/h(0)] / k₁, docs/theory.md §5: the
+    /// second-moment length of the static susceptibility χ = 1/h (σ² cancels). NaN unless
+    /// h(0) > 0 and h(k₁) > h(0).
     public static func equilibriumLength(shellStiffness h: [Double], lattice: Lattice) -> Double {
         guard h.count > 1, h[0] > 0 else { return .nan }
-        let axis = lattice.boxLength.firstIndex(of: lattice.boxLength.max()!)!
-        return CorrelationLength.secondMoment(s0: 1 / h[0], s1: 1 / h[1], k1: lattice.fundamentalWavenumber, spacing: lattice.spacing[axis])
+        return CorrelationLength.secondMoment(s0: 1 / h[0], s1: 1 / h[1], k1: lattice.fundamentalWavenumber)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CriticalityLattice
+import CriticalityDiffusion
 @testable import CriticalityAnalysis
 
 @Test(arguments: [([128], nil), ([32, 32], nil), ([8, 8, 8], nil), ([24, 40], nil), ([24, 40], [12.0, 30.0])] as [([Int], [Double]?)])
@@ -50,10 +51,11 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     #expect(abs(CorrelationLength.integrated(distance: [0, 1, 2, 3], correlation: [2, 1, 0.5, -0.5]) - (0.75 + 0.375 + 0.0625)) < 1e-12)
     let r = (0...400).map { Double($0) * 0.05 }
     #expect(abs(CorrelationLength.integrated(distance: r, correlation: r.map { exp(-$0 / 2) }) - 2 * (1 - exp(-10.0))) < 1e-3)
-    // ξ_2nd is exact for the lattice OZ form S = A/(1 + ξ²(2/a)² sin²(ka/2)).
-    let (xi, a, k1) = (3.7, 0.5, 2 * Double.pi / 40)
-    let s1 = 2 / (1 + xi * xi * pow(2 / a * sin(k1 * a / 2), 2))
-    #expect(abs(CorrelationLength.secondMoment(s0: 2, s1: s1, k1: k1, spacing: a) - xi) < 1e-12)
+    // ξ_2nd is exact for the OZ form of the spectral Laplacian, S = A/(1 + ξ²k²), and undefined
+    // without a peak at k = 0.
+    let (xi, k1) = (3.7, 2 * Double.pi / 40)
+    #expect(abs(CorrelationLength.secondMoment(s0: 2, s1: 2 / (1 + xi * xi * k1 * k1), k1: k1) - xi) < 1e-12)
+    #expect(CorrelationLength.secondMoment(s0: 1, s1: 1.2, k1: k1).isNaN && CorrelationLength.secondMomentSquared(s0: 1, s1: 1.2, k1: k1) < 0)
     // OZ fit is exact on OZ data.
     let k2 = (1...8).map { pow(2 * Double.pi * Double($0) / 64, 2) }
     let fit = CorrelationLength.ornsteinZernike(waveNumberSquared: k2, structureFactor: k2.map { 3 / (1 + xi * xi * $0) })
@@ -74,4 +76,29 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     let op = OrderParameter(magnetisations: Array(UnsafeBufferPointer(start: z, count: n)), volume: 2, temperature: 0.5)
     #expect(abs(op.binder.mean) < 4 * op.binder.standardError)
     #expect(abs(op.susceptibility.mean - 4) < 4 * op.susceptibility.standardError)  // V·var/T = 2·1/0.5
+}
+
+@Test func secondMomentErrorsReflectTheScatterOfOrnsteinZernikeFields() throws {
+    // R independent ensembles of M Gaussian fields with S = A/(1 + ξ²k²), ξ = 6 on 32²: the
+    // jackknife (on ξ², then the delta method) must give the scatter of ξ_2nd between
+    // ensembles, and ξ_2nd must be unbiased within the ratio estimator's O(1/M).
+    let l = try Lattice(shape: [32, 32]), xi = 6.0, members = 64, ensembles = 200
+    let fields = try SyntheticData.gaussianFields(count: members * ensembles, lattice: l, spectrum: .ornsteinZernike(amplitude: 1, correlationLength: xi), seed: 11)
+    let obs = FieldObservables(l, transform: FourierTransform.plan(l))
+    let (spectrum, scratch, work) = (SpectralField(l), SpectralField(l), RealField(l))
+    var estimates: [Estimate] = []
+    for e in 0..<ensembles {
+        let samples = (0..<members).map { i in obs.measure(RealField(l) { fields.images[e * members + i][$0] }, spectrum: spectrum, scratch: scratch, work: work) }
+        estimates.append(obs.summarize(samples, temperature: 0).xiSecondMoment)
+    }
+    let defined = estimates.filter { $0.mean.isFinite }
+    #expect(defined.count == ensembles)
+    let spread = Estimate(samples: defined.map(\.mean))
+    let meanError = defined.map(\.standardError).reduce(0, +) / Double(defined.count)
+    let ratio = spread.standardError * Double(defined.count).squareRoot() / meanError
+    validation("ξ_2nd of OZ fields (ξ = 6, 32², 64 members, 200 ensembles): mean ± SE; scatter / mean jackknife error",
+               String(format: "%.3f ± %.3f; %.3f", spread.mean, spread.standardError, ratio))
+    // The scatter's own relative error is 1/√(2R) = 0.05: 4 of them.
+    #expect(abs(ratio - 1) < 4 / (2 * Double(ensembles)).squareRoot())
+    #expect(abs(spread.mean - xi) < 4 * spread.standardError + xi / Double(members))
 }

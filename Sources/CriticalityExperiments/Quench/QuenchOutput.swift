@@ -72,7 +72,7 @@ enum QuenchOutput {
         let undefined = r.xiSecondMoment.filter { !$0.mean.isFinite }.count
         report.figures.insert(("xi.svg", "Correlation length against time: ξ_1/e from G(r), ξ_2nd and the Ornstein–Zernike fit from S(k); bars are jackknife standard errors over members. "
             + "The three are different lengths: ξ_1/e is where G(r) falls to 1/e of G(0), which for an Ornstein–Zernike field in 2-D (G ∝ K₀(r/ξ)) lies well inside the OZ ξ; "
-            + "ξ_2nd uses the nearest-neighbour form 2 sin(k₁a/2), biased by (k₁a)²/24 against model A's spectral Laplacian"
+            + "ξ_2nd = √(S(0)/S(k₁) − 1)/k₁ equals the OZ ξ of linear model A but rests on one mode per member at k = 0 (relative error √(2/M) in S(0))"
             + (undefined > 0 ? ", and is undefined (no point) at \(undefined) of \(r.times.count) times, where S(0) ≤ S(k₁): an ordered or coarsening field has no peak at k = 0" : "")), at: 0)
 
         var sPlot = SVGPlot(title: "Structure factor", xLabel: "|k|", yLabel: "S(k)", logX: true, logY: true)
