@@ -412,6 +412,19 @@ func badReverseDiffusionInputGetsOneClearLineAndExitCodeTwo(_ bad: BadDiffusionI
     #expect(abs(eigen.values[top] - ideal.critical.topEigenvalue!) <= 1e-10 * eigen.values[top])
     #expect(ideal.critical.dispersion == nil && equivariant.critical.dispersion != nil)
     #expect(planeWave < 0.8 * c1)
+    // The equivariant ideal model agrees with its own dispersion: at x = 0 (uniform weights over
+    // every shift of every image) its Jacobian is the convolution with C, and the probe of the
+    // peak mode's cos wave crosses zero at the plane-wave C1.
+    let es = equivariant.samplers[0].denoiser, peak = equivariant.critical.dispersion!.peakMode
+    let probe = JacobianProbe(denoiser: es, waves: [PlaneWave(lattice: lattice, mode: lattice.modeIntegers(spectralIndex: peak), sine: false)])
+    let pw = JacobianProbe.Workspace(lattice)
+    (lo, hi) = (0.01, 20.0)
+    for _ in 0..<200 {
+        let mid = (lo + hi) / 2
+        if probe.stiffness(at: zero, level: NoiseSchedule.vp.level(at: mid), workspace: pw)[0] < 0 { lo = mid } else { hi = mid }
+    }
+    print("validation: equivariant ideal model, same images: probe of k*'s cos wave at x = 0 crosses at \(lo), its dispersion's C1 \(planeWave)")
+    #expect(abs(planeWave - lo) <= 1e-8 * planeWave)
 }
 
 /// Per-mode thresholds on anisotropic data: one image cos(2π(3x + 4y)/16) on 16² has power on
