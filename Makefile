@@ -34,11 +34,11 @@ demo: build
 TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-tests
 
 # The schema test validates every example with jsonschema (PyPI); the external-model tests
-# run numpy servers.
+# run numpy servers; the results loader's test opens every kind of run with xarray.
 pydeps:
-	@python3 -c "import jsonschema, numpy" 2> /dev/null || { \
-	  echo "Installing jsonschema and numpy (PyPI)..."; \
-	  python3 -m pip install --quiet jsonschema numpy || python3 -m pip install --quiet --break-system-packages jsonschema numpy; }
+	@python3 -c "import jsonschema, numpy, xarray" 2> /dev/null || { \
+	  echo "Installing jsonschema, numpy and xarray (PyPI)..."; \
+	  python3 -m pip install --quiet jsonschema numpy xarray || python3 -m pip install --quiet --break-system-packages jsonschema numpy xarray; }
 
 test: fftw pydeps
 	$(SWIFT) build --build-tests $(TESTFLAGS)

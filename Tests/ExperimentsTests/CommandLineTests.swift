@@ -50,6 +50,19 @@ func runCLI(_ arguments: [String], environment: [String: String] = [:], in direc
     return (p.terminationStatus, text)
 }
 
+/// Runs a program found on PATH; returns its exit code and its standard output and error together.
+func runProcess(_ argv: [String]) throws -> (code: Int32, output: String) {
+    let p = Process(), out = Pipe()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = argv
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
 struct BadInput: CustomTestStringConvertible, Sendable {
     let name: String
     let replace: (String, String)?

@@ -31,3 +31,15 @@ import Testing
     #expect(PNGImage.crc32(Array("123456789".utf8)) == 0xcbf4_3926)  // the standard check value
     #expect(PNGImage.adler32(Array("Wikipedia".utf8)) == 0x11e6_0398)
 }
+
+/// The Python loader (Sources/Python/criticality_results) opens a results folder of every
+/// experiment kind as an xarray Dataset: every array bit for bit, every dimension named.
+@Test func thePythonLoaderRoundTripsEveryKindsArrays() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let folders = try runShrunkExamples(into: dir)
+    let script = repositoryRoot.appendingPathComponent("Tests/python/check_results.py").path
+    let (code, output) = try runProcess(["python3", script] + folders.map(\.path))
+    #expect(code == 0, "\(output)")
+    #expect(output.contains("all arrays round-trip"), "\(output)")
+}

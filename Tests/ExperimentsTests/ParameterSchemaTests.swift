@@ -83,14 +83,7 @@ import Testing
         print("\\n".join(failures)); sys.exit(1 if failures else 0)
         """
     try script.write(to: work.appendingPathComponent("check.py"), atomically: true, encoding: .utf8)
-    let p = Process(), out = Pipe()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", work.appendingPathComponent("check.py").path, work.appendingPathComponent("schema.json").path, work.appendingPathComponent("cases.json").path]
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
+    let (code, text) = try runProcess(["python3", work.appendingPathComponent("check.py").path, work.appendingPathComponent("schema.json").path, work.appendingPathComponent("cases.json").path])
     print("validation: JSON Schema (jsonschema) against the parser: \(text.split(separator: "\n").first ?? "")")
-    #expect(p.terminationStatus == 0, "\(text)")
+    #expect(code == 0, "\(text)")
 }

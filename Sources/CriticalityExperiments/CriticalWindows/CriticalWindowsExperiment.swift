@@ -119,8 +119,8 @@ enum CriticalWindowsExperiment {
             }
         }
         try folder.write("keep.csv", CSV.table(header: keepHeader, rows: keepRows))
-        try folder.write("keep_probability.npy", NPY.encode(keep.flatMap { $0.map(\.mean) }, shape: [features.count, hats.count]))
-        try folder.write("t_hat.npy", NPY.encode(hats, shape: [hats.count]))
+        try folder.write("keep_probability.npy", array: keep.flatMap { $0.map(\.mean) }, shape: [features.count, hats.count], dims: ["feature", "t_hat"], labels: ["feature": features.indices.map { "level\($0 + 1)" }])
+        try folder.write("t_hat.npy", array: hats, shape: [hats.count], dims: ["t_hat"])
         try folder.write("windows.svg", SVGPlot.stacked([keepPlot, tvPlot]))
         if let e = p.critical.speciationEstimate(schedule: schedule) { estimates.append(e) }
         report.figures.append(("windows.svg", "Keep probability of each feature against the forward time T̂ (solver: points with 2 SE; exact posterior draw: dashed), Li–Chen windows shaded; below, the TV curves whose crossings define them"))

@@ -143,8 +143,9 @@ enum HierarchyExperiment {
         }
         try folder.write("hierarchy.csv", csv)
         try folder.write("transition.csv", transitionCSV)
-        try folder.write("hierarchy_belief.npy", NPY.encode(cube, shape: [spec.depths.count, values.count, maxDepth + 1]))
-        try folder.write("hierarchy_noise.npy", NPY.encode(values, shape: [values.count]))
+        try folder.write("hierarchy_belief.npy", array: cube, shape: [spec.depths.count, values.count, maxDepth + 1], dims: ["depth", "hierarchy_noise", "level"],
+                         labels: ["depth": spec.depths.map { "L\($0)" }, "level": (0...maxDepth).map { "level\($0)" }])
+        try folder.write("hierarchy_noise.npy", array: values, shape: [values.count], dims: ["hierarchy_noise"])
         classPlot.yRange = 0...1.02
         leafPlot.yRange = 0...1.02
         try folder.write("hierarchy.svg", SVGPlot.stacked([classPlot, leafPlot]))

@@ -112,8 +112,9 @@ enum LatentInformationExperiment {
             }
         }
         try folder.write("information.csv", CSV.table(header: header, rows: rows))
-        try folder.write("information.npy", NPY.encode(cube, shape: [info.factors.count, times.count, 3]))
-        try folder.write("information_t.npy", NPY.encode(times, shape: [times.count]))
+        try folder.write("information.npy", array: cube, shape: [info.factors.count, times.count, 3], dims: ["factor", "information_t", "quantity"],
+                         labels: ["factor": info.factors.map(\.name), "quantity": ["information", "rate", "phi"]])
+        try folder.write("information_t.npy", array: times, shape: [times.count], dims: ["information_t"])
         try folder.write("forking.csv", CSV.table(header: forkHeader, rows: forkRows))
         if let e = p.critical.speciationEstimate(schedule: schedule) { estimates.append(e) }
         let lines = estimates.map { (x: $0.time, label: String($0.key.dropFirst(2))) }

@@ -17,11 +17,6 @@ public enum NPY {
         values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: 8 * $0.count)) }
         return data
     }
-
-    /// A 2-D array from rows of equal length.
-    public static func encode(rows: [[Double]]) -> Data {
-        encode(rows.flatMap { $0 }, shape: [rows.count, rows.first?.count ?? 0])
-    }
 }
 
 extension NPY {

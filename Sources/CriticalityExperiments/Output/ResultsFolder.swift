@@ -20,6 +20,7 @@ public final class ResultsFolder {
     /// False when the caller holds the lock (and releases it).
     private let ownsLock: Bool
     private var written: [String] = []
+    private var arrays: [String: Any] = [:]
     private var signalSources: [DispatchSourceSignal] = []
 
     /// Opens a results folder at `destination`, taking its lock (or using `lock`, already held
@@ -98,6 +99,20 @@ public final class ResultsFolder {
 
     public func write(_ name: String, _ text: String) throws { try write(name, Data(text.utf8)) }
 
+    /// Writes a float64 array as .npy and records its axes in run.json's `arrays`: a name per
+    /// dimension and, for categorical axes, their entries' labels. An axis named like a
+    /// one-dimensional array of the folder (axis `t`, file t.npy) has that array as coordinate.
+    public func write(_ name: String, array values: [Double], shape: [Int], dims: [String], labels: [String: [String]] = [:]) throws {
+        precondition(dims.count == shape.count && labels.allSatisfy { l in dims.firstIndex(of: l.key).map { shape[$0] == l.value.count } ?? false })
+        try write(name, NPY.encode(values, shape: shape))
+        arrays[name] = labels.isEmpty ? ["dims": dims] : ["dims": dims, "labels": labels]
+    }
+
+    /// The axes of a field on a lattice of `dimension` axes: x; y, x; z, y, x.
+    public static func siteAxes(_ dimension: Int) -> [String] {
+        dimension <= 3 ? Array(["z", "y", "x"].suffix(dimension)) : (0..<dimension).map { "axis\($0)" }
+    }
+
     public func writeJSON(_ name: String, _ object: Any) throws {
         try write(name, try JSONSerialization.data(withJSONObject: sanitise(object), options: [.prettyPrinted, .sortedKeys]))
     }
@@ -117,6 +132,7 @@ public final class ResultsFolder {
     func commit(record: [String: Any]) throws {
         var record = record
         record["files"] = (written + ["run.json"]).sorted()
+        if !arrays.isEmpty { record["arrays"] = arrays }
         try writeJSON("run.json", record)
         try commit()
     }

@@ -122,10 +122,12 @@ enum PulseOutput {
         try folder.write("pulse.csv", csv)
         try folder.write("pulse.svg", SVGPlot.stacked(panels))
         let (t, c, m) = (pulse.targets.count, r.conditions.count, spec.members)
-        try folder.write("pulse_probability.npy", NPY.encode(r.probability.flatMap { $0.flatMap { $0 } }, shape: [t, c, m]))
-        try folder.write("pulse_t0.npy", NPY.encode(r.conditions.map(\.center), shape: [c]))
-        if !r.randomCenters.isEmpty { try folder.write("pulse_random_t0.npy", NPY.encode(r.randomCenters, shape: [m])) }
-        try folder.write("pulse_first_samples.npy", NPY.encode(r.firstSamples.flatMap { $0.flatMap { $0 } }, shape: [t, c] + spec.lattice.shape))
+        let names = ["target": pulse.targets.map(\.name), "condition": r.conditions.map(\.name)]
+        try folder.write("pulse_probability.npy", array: r.probability.flatMap { $0.flatMap { $0 } }, shape: [t, c, m], dims: ["target", "condition", "member"], labels: names)
+        try folder.write("pulse_t0.npy", array: r.conditions.map(\.center), shape: [c], dims: ["condition"], labels: ["condition": names["condition"]!])
+        if !r.randomCenters.isEmpty { try folder.write("pulse_random_t0.npy", array: r.randomCenters, shape: [m], dims: ["member"]) }
+        try folder.write("pulse_first_samples.npy", array: r.firstSamples.flatMap { $0.flatMap { $0 } }, shape: [t, c] + spec.lattice.shape,
+                         dims: ["target", "condition"] + ResultsFolder.siteAxes(spec.lattice.dimension), labels: names)
 
         try CriticalTimesOutput.writeTable(estimates, schedule: schedule, to: folder, report: &report, summary: &summary)
         report.figures.append(("pulse.svg", "Paired effect of a guidance pulse on the target probability against its centre t₀, with the critical condition, the random-time control and the model's critical times; below, the samples' diversity (dashed: no pulse)"))

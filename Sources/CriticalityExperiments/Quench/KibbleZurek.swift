@@ -37,7 +37,7 @@ enum KibbleZurek {
         }
         let header = ["tau_q", "t_measure", "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "m2"]
         try folder.write("kibble_zurek.csv", CSV.table(header: header, rows: rows))
-        try folder.write("kibble_zurek.npy", NPY.encode(rows: rows))
+        try folder.write("kibble_zurek.npy", array: rows.flatMap { $0 }, shape: [rows.count, header.count], dims: ["quench", "column"], labels: ["column": header])
 
         let fit = fitPowerLaw(x: rows.map { $0[0] }, y: rows.map { $0[2] }, yError: rows.map { $0[3] })
         var plot = SVGPlot(title: "Kibble–Zurek: frozen correlation length", xLabel: "τ_Q", yLabel: "ξ_1/e at t_c + c√τ_Q", logX: true, logY: true)

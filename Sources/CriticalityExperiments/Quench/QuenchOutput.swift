@@ -19,30 +19,33 @@ enum QuenchOutput {
                     r.xiOrnsteinZernike[j].mean, r.xiOrnsteinZernike[j].standardError]
         }
         try folder.write("timeseries.csv", CSV.table(header: header, rows: rows))
-        try folder.write("t.npy", NPY.encode(r.times, shape: [r.times.count]))
+        try folder.write("t.npy", array: r.times, shape: [r.times.count], dims: ["t"])
         let xi = r.times.indices.map { [r.xiOneOverE[$0].mean, r.xiSecondMoment[$0].mean, r.xiOrnsteinZernike[$0].mean] }
         let xiErr = r.times.indices.map { [r.xiOneOverE[$0].standardError, r.xiSecondMoment[$0].standardError, r.xiOrnsteinZernike[$0].standardError] }
-        try folder.write("xi.npy", NPY.encode(rows: xi))
-        try folder.write("xi_se.npy", NPY.encode(rows: xiErr))
+        let estimators = ["estimator": ["xi_1e", "xi_2nd", "xi_oz"]]
+        try folder.write("xi.npy", array: xi.flatMap { $0 }, shape: [xi.count, 3], dims: ["t", "estimator"], labels: estimators)
+        try folder.write("xi_se.npy", array: xiErr.flatMap { $0 }, shape: [xi.count, 3], dims: ["t", "estimator"], labels: estimators)
         try folder.write("xi.csv", CSV.table(header: ["t", "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "xi_oz", "xi_oz_se"],
                                               rows: r.times.indices.map { [r.times[$0], xi[$0][0], xiErr[$0][0], xi[$0][1], xiErr[$0][1], xi[$0][2], xiErr[$0][2]] }))
 
         // Structure factor and correlation function
-        try folder.write("k.npy", NPY.encode(r.shellWaveNumber, shape: [r.shellWaveNumber.count]))
-        try folder.write("structure_factor.npy", NPY.encode(rows: r.structureFactor))
-        try folder.write("structure_factor_se.npy", NPY.encode(rows: r.structureFactorError))
+        let (nt, nk) = (r.times.count, r.shellWaveNumber.count)
+        try folder.write("k.npy", array: r.shellWaveNumber, shape: [nk], dims: ["k"])
+        try folder.write("structure_factor.npy", array: r.structureFactor.flatMap { $0 }, shape: [nt, nk], dims: ["t", "k"])
+        try folder.write("structure_factor_se.npy", array: r.structureFactorError.flatMap { $0 }, shape: [nt, nk], dims: ["t", "k"])
         var sRows: [[Double]] = []
         for j in r.times.indices { for s in r.shellWaveNumber.indices {
             sRows.append([r.times[j], r.shellWaveNumber[s], Double(r.shellLabel[s]), r.shellModes[s], r.structureFactor[j][s], r.structureFactorError[j][s]])
         } }
         try folder.write("structure_factor.csv", CSV.table(header: ["t", "k", "shell", "modes", "S", "S_se"], rows: sRows))
-        try folder.write("r.npy", NPY.encode(r.distance, shape: [r.distance.count]))
-        try folder.write("correlation.npy", NPY.encode(rows: r.correlation))
+        try folder.write("r.npy", array: r.distance, shape: [r.distance.count], dims: ["r"])
+        try folder.write("correlation.npy", array: r.correlation.flatMap { $0 }, shape: [nt, r.distance.count], dims: ["t", "r"])
 
         // Snapshots
         if !r.snapshots.isEmpty {
-            try folder.write("snapshots.npy", NPY.encode(r.snapshots.flatMap { $0 }, shape: [r.snapshots.count] + spec.lattice.shape))
-            try folder.write("snapshot_t.npy", NPY.encode(r.snapshotTimes, shape: [r.snapshotTimes.count]))
+            try folder.write("snapshots.npy", array: r.snapshots.flatMap { $0 }, shape: [r.snapshots.count] + spec.lattice.shape,
+                             dims: ["snapshot_t"] + ResultsFolder.siteAxes(spec.lattice.dimension))
+            try folder.write("snapshot_t.npy", array: r.snapshotTimes, shape: [r.snapshotTimes.count], dims: ["snapshot_t"])
         }
         let shape = spec.lattice.shape
         for (i, field) in r.snapshots.enumerated() where shape.count >= 2 {

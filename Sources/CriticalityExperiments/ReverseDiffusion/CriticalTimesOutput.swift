@@ -106,7 +106,7 @@ enum CriticalTimesOutput {
 
     static func writeModeCriticalTimes(_ d: Dispersion, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
         let tc = modeCriticalTimes(d, schedule: schedule), shape = d.lattice.shape
-        try folder.write("critical_time_modes.npy", NPY.encode(tc, shape: shape))
+        try folder.write("critical_time_modes.npy", array: tc, shape: shape, dims: ResultsFolder.siteAxes(shape.count).map { "k" + $0 })
         report.dataFiles.append(("critical_time_modes.npy", "the C1 time t_c(k) of every wavevector, shape lattice.shape, k = 0 at the centre (index j ↔ mode integer j − L/2); NaN: never softens"))
         guard shape.count == 2 else { return }
         let scale = max(1, 256 / max(shape[0], shape[1]))
@@ -129,8 +129,8 @@ enum CriticalTimesOutput {
             let lambda = schedule.level(at: t).signalToNoise
             return top.map { 1 - lambda * $0 }
         }
-        try folder.write("marginal_stability.npy", NPY.encode(h, shape: [n, top.count]))
-        try folder.write("marginal_stability_t.npy", NPY.encode(times, shape: [n]))
+        try folder.write("marginal_stability.npy", array: h, shape: [n, top.count], dims: ["marginal_stability_t", "k"])
+        try folder.write("marginal_stability_t.npy", array: times, shape: [n], dims: ["marginal_stability_t"])
         try folder.write("marginal_stability.csv", CSV.table(header: ["k", "shell", "C_hat_max", "t_c"], rows: top.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), top[$0], tc[$0]] }))
         var plot = SVGPlot(title: "Marginal stability of the homogeneous state: h(k, t) = 0", xLabel: "|k|", yLabel: "t (unstable below the curve)", logY: true)
         let shown = tc.indices.filter { tc[$0].isFinite }
@@ -146,11 +146,11 @@ enum CriticalTimesOutput {
 
     static func writeSoftening(_ s: SofteningResult, _ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
         let nh = s.homogeneousTimes.count, ns = s.shells.count, nt = r.times.count
-        try folder.write("t_homogeneous.npy", NPY.encode(s.homogeneousTimes, shape: [nh]))
-        try folder.write("stiffness_homogeneous.npy", NPY.encode(s.homogeneousStiffness.flatMap { $0 }, shape: [nh, ns]))
-        try folder.write("stiffness.npy", NPY.encode(s.stiffness.flatMap { $0.map(\.mean) }, shape: [nt, ns]))
-        try folder.write("stiffness_se.npy", NPY.encode(s.stiffness.flatMap { $0.map(\.standardError) }, shape: [nt, ns]))
-        try folder.write("probe_k.npy", NPY.encode(s.shellWaveNumber, shape: [ns]))
+        try folder.write("t_homogeneous.npy", array: s.homogeneousTimes, shape: [nh], dims: ["t_homogeneous"])
+        try folder.write("stiffness_homogeneous.npy", array: s.homogeneousStiffness.flatMap { $0 }, shape: [nh, ns], dims: ["t_homogeneous", "probe_k"])
+        try folder.write("stiffness.npy", array: s.stiffness.flatMap { $0.map(\.mean) }, shape: [nt, ns], dims: ["t", "probe_k"])
+        try folder.write("stiffness_se.npy", array: s.stiffness.flatMap { $0.map(\.standardError) }, shape: [nt, ns], dims: ["t", "probe_k"])
+        try folder.write("probe_k.npy", array: s.shellWaveNumber, shape: [ns], dims: ["probe_k"])
         let glHeader = ["t", "r", "kappa", "g", "xi_eq", "sigma2_h_k0"] + (s.ginzburgLandauAnalytic == nil ? [] : ["r_analytic", "kappa_analytic", "g_analytic"])
         try folder.write("homogeneous.csv", CSV.table(header: glHeader, rows: (0..<nh).map { j in
             let g = s.ginzburgLandau[j]

@@ -8,6 +8,11 @@ import CriticalityLattice
 enum DiffusionOutput {
     static let fieldLabels = ["x_t", "sign x_t", "D(x_t)", "sign D(x_t)"]
 
+    /// The axes of a field: those of the lattice, or y, x, channel for images with channels.
+    static func siteAxes(_ r: DiffusionResult) -> [String] {
+        r.prepared.data?.shape.count == 3 ? ["y", "x", "channel"] : ResultsFolder.siteAxes(r.spec.lattice.dimension)
+    }
+
     static func write(_ r: DiffusionResult, to folder: ResultsFolder) throws -> (HTMLReport, [String: Any]) {
         let spec = r.spec, last = r.times.count - 1, fields = 0..<4
         var report = HTMLReport(title: spec.name)
@@ -24,10 +29,12 @@ enum DiffusionOutput {
         let shape = spec.lattice.shape
         let image = shape.count >= 2 ? (rows: shape[0], columns: shape[1]) : nil
         func slice(_ f: [Double]) -> [Double] { firstSlice(f, shape: shape) }
+        let axes = siteAxes(r)
         if !r.snapshots.isEmpty {
-            try folder.write("snapshots.npy", NPY.encode(r.snapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
-            try folder.write("denoised_snapshots.npy", NPY.encode(r.denoisedSnapshots.flatMap { $0 }, shape: [r.snapshots.count] + shape))
-            try folder.write("snapshot_t.npy", NPY.encode(r.snapshotLevels.map(\.time), shape: [r.snapshots.count]))
+            let n = r.snapshots.count
+            try folder.write("snapshots.npy", array: r.snapshots.flatMap { $0 }, shape: [n] + shape, dims: ["snapshot_t"] + axes)
+            try folder.write("denoised_snapshots.npy", array: r.denoisedSnapshots.flatMap { $0 }, shape: [n] + shape, dims: ["snapshot_t"] + axes)
+            try folder.write("snapshot_t.npy", array: r.snapshotLevels.map(\.time), shape: [n], dims: ["snapshot_t"])
         }
         if let image {
             let scale = max(1, 256 / max(image.rows, image.columns))
@@ -42,7 +49,7 @@ enum DiffusionOutput {
             try folder.write("samples.png", tiled(Array(r.samples.prefix(16)).map(slice), rows: image.rows, columns: image.columns))
             report.figures.append(("samples.png", "Final samples D(x_{t_end}) of the first \(min(16, r.samples.count)) members"))
         }
-        try folder.write("samples.npy", NPY.encode(r.samples.flatMap { $0 }, shape: [r.samples.count] + shape))
+        try folder.write("samples.npy", array: r.samples.flatMap { $0 }, shape: [r.samples.count] + shape, dims: ["member"] + axes)
 
         // Plots
         let logT = spec.grid != .uniform
@@ -62,8 +69,8 @@ enum DiffusionOutput {
         ]
         report.figures.insert(contentsOf: plots, at: report.figures.firstIndex { !$0.file.hasPrefix("xi") } ?? report.figures.count)
         if r.spec.trajectories {
-            try folder.write("trajectory.npy", NPY.encode(r.trajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
-            try folder.write("trajectory_denoised.npy", NPY.encode(r.denoisedTrajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape))
+            try folder.write("trajectory.npy", array: r.trajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
+            try folder.write("trajectory_denoised.npy", array: r.denoisedTrajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
             report.dataFiles += [("trajectory.npy", "every member's x_t at the observation times, shape (T, members, *lattice.shape): the input of criticality analyze"),
                                  ("trajectory_denoised.npy", "their D(x_t)")]
         }

@@ -34,12 +34,12 @@ enum PatchMachineOutput {
         let fractions = results.map(\.passFraction), distances = results.map(\.nearestDistance)
         let nearestImages = results.indices.map { checks[prepared.label(member: $0)]!.data.images[results[$0].nearestIndex] }
         let shape = spec.lattice.shape
-        try folder.write("mosaic_fraction.npy", NPY.encode(fractions, shape: [fractions.count]))
-        try folder.write("nearest.npy", NPY.encode(nearestImages.flatMap { $0 }, shape: [nearestImages.count] + shape))
-        try folder.write("nearest_distance.npy", NPY.encode(distances, shape: [distances.count]))
+        try folder.write("mosaic_fraction.npy", array: fractions, shape: [fractions.count], dims: ["member"])
+        try folder.write("nearest.npy", array: nearestImages.flatMap { $0 }, shape: [nearestImages.count] + shape, dims: ["member"] + DiffusionOutput.siteAxes(r))
+        try folder.write("nearest_distance.npy", array: distances, shape: [distances.count], dims: ["member"])
         if !spec.modelLabels.isEmpty {
             let l = r.samples.indices.map { Double(prepared.label(member: $0)!) }
-            try folder.write("sample_labels.npy", NPY.encode(l, shape: [l.count]))
+            try folder.write("sample_labels.npy", array: l, shape: [l.count], dims: ["member"])
         }
         summary["mosaic_pass_fraction"] = fractions.reduce(0, +) / Double(fractions.count)
         summary["mosaic_pass_fraction_median"] = median(fractions)

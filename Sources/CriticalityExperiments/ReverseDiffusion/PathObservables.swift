@@ -43,24 +43,26 @@ struct PathObservables {
             return row
         }
         try folder.write("timeseries.csv", CSV.table(header: header, rows: rows))
-        try folder.write("t.npy", NPY.encode(times, shape: [nt]))
-        if let logLambda { try folder.write("log_lambda.npy", NPY.encode(logLambda, shape: [nt])) }
+        try folder.write("t.npy", array: times, shape: [nt], dims: ["t"])
+        if let logLambda { try folder.write("log_lambda.npy", array: logLambda, shape: [nt], dims: ["t"]) }
         func perField(_ value: (FieldObservables.Summary) -> [Double]) -> [Double] { summaries.flatMap { row in row.flatMap(value) } }
-        try folder.write("xi.npy", NPY.encode(perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean, $0.xiIntegrated.mean] }, shape: [nt, nf, 4]))
-        try folder.write("xi_se.npy", NPY.encode(perField {
+        let estimators = ["field": fieldNames, "estimator": ["xi_1e", "xi_2nd", "xi_oz", "xi_int"]], byField = ["field": fieldNames]
+        try folder.write("xi.npy", array: perField { [$0.xiOneOverE.mean, $0.xiSecondMoment.mean, $0.xiOrnsteinZernike.mean, $0.xiIntegrated.mean] },
+                         shape: [nt, nf, 4], dims: ["t", "field", "estimator"], labels: estimators)
+        try folder.write("xi_se.npy", array: perField {
             [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError, $0.xiIntegrated.standardError]
-        }, shape: [nt, nf, 4]))
-        try folder.write("k.npy", NPY.encode(shellWaveNumber, shape: [shells]))
-        try folder.write("structure_factor.npy", NPY.encode(perField(\.s), shape: [nt, nf, shells]))
-        try folder.write("structure_factor_se.npy", NPY.encode(perField(\.sError), shape: [nt, nf, shells]))
+        }, shape: [nt, nf, 4], dims: ["t", "field", "estimator"], labels: estimators)
+        try folder.write("k.npy", array: shellWaveNumber, shape: [shells], dims: ["k"])
+        try folder.write("structure_factor.npy", array: perField(\.s), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
+        try folder.write("structure_factor_se.npy", array: perField(\.sError), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
         var sRows: [[Double]] = []
         for j in times.indices { for f in fields { for s in 0..<shells {
             sRows.append([times[j]] + (logLambda.map { [$0[j]] } ?? []) + [Double(f), shellWaveNumber[s], Double(shellLabel[s]), shellModes[s],
                           summaries[j][f].s[s], summaries[j][f].sError[s]])
         } } }
         try folder.write("structure_factor.csv", CSV.table(header: ["t"] + (logLambda == nil ? [] : ["log_lambda"]) + ["field", "k", "shell", "modes", "S", "S_se"], rows: sRows))
-        try folder.write("r.npy", NPY.encode(distance, shape: [distance.count]))
-        try folder.write("correlation.npy", NPY.encode(perField(\.g), shape: [nt, nf, distance.count]))
+        try folder.write("r.npy", array: distance, shape: [distance.count], dims: ["r"])
+        try folder.write("correlation.npy", array: perField(\.g), shape: [nt, nf, distance.count], dims: ["t", "field", "r"], labels: byField)
 
         let growths = fields.map { growth(field: $0) }
         if let first = growths.first, !first.times.isEmpty {

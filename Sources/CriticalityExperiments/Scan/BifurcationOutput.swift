@@ -122,7 +122,7 @@ enum BifurcationOutput {
         }
         if !r.fixedPoints.isEmpty {
             let m = r.fixedPoints.map(\.magnetisation), count = Double(m.count)
-            try folder.write("fixed_points.npy", NPY.encode(m, shape: [m.count]))
+            try folder.write("fixed_points.npy", array: m, shape: [m.count], dims: ["member"])
             // Branch of each member: sign of m beyond 10⁻⁶ (the relaxation converges to 10⁻¹²).
             let plus = m.filter { $0 > 1e-6 }, minus = m.filter { $0 < -1e-6 }
             func fraction(_ k: Int) -> (Double, Double) { let f = Double(k) / count; return (f, (f * (1 - f) / count).squareRoot()) }

@@ -19,7 +19,7 @@ enum ScanOutput {
         var report = HTMLReport(title: "scan")
         let scan = t.scan
         try folder.write("scan.csv", CSV.table(header: t.columns, rows: t.rows))
-        try folder.write("scan.npy", NPY.encode(t.rows.flatMap { $0 }, shape: [t.rows.count, t.columns.count]))
+        try folder.write("scan.npy", array: t.rows.flatMap { $0 }, shape: [t.rows.count, t.columns.count], dims: ["point", "column"], labels: ["column": t.columns])
         try folder.write("replicas.csv", CSV.table(header: scan.axes.map(\.key) + ["replica", "seed"] + t.keys,
                                                    rows: t.records.map { r in r.point + [Double(r.replica), Double(r.seed)] + t.keys.map { r.values[$0]! } }))
         report.dataFiles += [
