@@ -2,11 +2,11 @@
 SWIFT ?= swift
 # Release builds target the host CPU: the vectorised noise generator is 3× faster with AVX2/AVX-512
 # than at the x86-64 baseline, and results are bitwise the same (Swift never fuses multiply-adds
-# on its own). `make demo CPU=` builds for the baseline.
+# on its own). `make demo CPU=` (or test, build) builds for the baseline.
 CPU ?= -Xswiftc -target-cpu -Xswiftc native
 BIN = .build/release/criticality
 
-.PHONY: demo test test-mpi bench golden example docs build build-mpi fftw mpi pydeps trained-example clean
+.PHONY: demo test test-mpi bench golden example docs build build-mpi fftw mpi pydeps trained-example install uninstall clean
 
 fftw:
 	@if [ ! -f /usr/include/fftw3.h ]; then \
@@ -18,20 +18,23 @@ fftw:
 build: fftw
 	$(SWIFT) build -c release --product criticality $(CPU)
 
-demo: build
-	$(BIN) run parameters/quickstart.toml
-	$(BIN) run parameters/binary-patch.toml
-	$(BIN) run parameters/correlation-length.toml
-	$(BIN) run parameters/bifurcation-two-point.toml
-	$(BIN) run parameters/pulse-binary-patch.toml
-	$(BIN) run parameters/hierarchy-transition.toml
-	$(BIN) run parameters/critical-windows.toml
-	$(BIN) run parameters/latent-information.toml
+# The tests run optimised (with testability): the statistical checks integrate thousands of
+# trajectories, which unoptimised Swift runs 10–50× slower. `make demo` builds the executable
+# with the same flags in the same folder, so that `make demo` then `make test` (or the reverse)
+# compile the package once; `make build` (host CPU, for `make bench`) has its own folder.
+TESTFLAGS = -c release -Xswiftc -enable-testing $(CPU) --scratch-path .build-tests
+DEMO = .build-tests/release/criticality
 
-# Tests run optimised (with testability): the statistical checks integrate thousands of
-# trajectories, which unoptimised Swift runs 10–50× slower. They build in their own folder so
-# that `make test` and `make demo`/`make bench` (host-CPU flags) do not rebuild each other.
-TESTFLAGS = -c release -Xswiftc -enable-testing --scratch-path .build-tests
+demo: fftw
+	$(SWIFT) build $(TESTFLAGS) --product criticality
+	$(DEMO) run parameters/quickstart.toml
+	$(DEMO) run parameters/binary-patch.toml
+	$(DEMO) run parameters/correlation-length.toml
+	$(DEMO) run parameters/bifurcation-two-point.toml
+	$(DEMO) run parameters/pulse-binary-patch.toml
+	$(DEMO) run parameters/hierarchy-transition.toml
+	$(DEMO) run parameters/critical-windows.toml
+	$(DEMO) run parameters/latent-information.toml
 
 # The schema test validates every example with jsonschema (PyPI); the external-model tests
 # run numpy servers; the results loader's test opens every kind of run with xarray.
@@ -98,6 +101,28 @@ example: fftw
 # Tests/golden/examples.sha256 (for refactors that must not change a bit; a few minutes).
 golden: build
 	BIN=$(BIN) bash Tests/golden/run.sh
+
+# `criticality` on your PATH: the binary, its man page (generated from the argument parser by
+# docs/manpage.py), shell completions for bash, zsh and fish, and the git revision it was built
+# from (`criticality --version` prints it). PREFIX defaults to ~/.local (no root needed);
+# `sudo make install PREFIX=/usr/local` for everyone.
+PREFIX ?= $(HOME)/.local
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/criticality $(PREFIX)/share/man/man1 \
+	  $(PREFIX)/share/bash-completion/completions $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(PREFIX)/bin/criticality
+	(git describe --always --dirty --abbrev=12 2> /dev/null || echo unknown) > $(PREFIX)/share/criticality/revision
+	$(BIN) --experimental-dump-help | python3 docs/manpage.py "$$($(PREFIX)/bin/criticality --version)" > $(PREFIX)/share/man/man1/criticality.1
+	$(BIN) --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/criticality
+	$(BIN) --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_criticality
+	$(BIN) --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/criticality.fish
+	@echo "Installed $(PREFIX)/bin/criticality ($$($(PREFIX)/bin/criticality --version))."
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "Add $(PREFIX)/bin to PATH, e.g. in ~/.bashrc: export PATH=\"$(PREFIX)/bin:\$$PATH\"";; esac
+
+uninstall:
+	rm -f $(PREFIX)/bin/criticality $(PREFIX)/share/man/man1/criticality.1 $(PREFIX)/share/bash-completion/completions/criticality \
+	  $(PREFIX)/share/zsh/site-functions/_criticality $(PREFIX)/share/fish/vendor_completions.d/criticality.fish
+	rm -rf $(PREFIX)/share/criticality
 
 clean:
 	rm -rf .build .build-tests .build-mpi .build-example

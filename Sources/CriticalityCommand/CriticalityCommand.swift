@@ -10,7 +10,7 @@ struct CriticalityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "criticality",
         abstract: "Statistical physics of generative diffusion: spectral lattice field solvers and critical-regime analysis.",
-        version: Experiment.version,
+        version: "\(Experiment.version) (git \(Experiment.revision))",
         subcommands: [Run.self, Analyze.self, Evaluate.self, Info.self, Bench.self, Schema.self])
 }
 

@@ -6,7 +6,7 @@ import CriticalityLattice
 /// Runs the experiment described by a parameter file and writes its results folder; the
 /// library equivalent of `criticality run`.
 public enum Experiment {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     /// Returns the results folder. Throws ``ParameterError`` for bad input (nothing is left
     /// behind in that case). A file with a `[scan]` section runs the scan (`Scan`);
@@ -221,7 +221,7 @@ public enum Experiment {
             "parameters": parameters.jsonObject,
             "parameter_file": file,
             "seed": Int(seed),
-            "package": "Criticality", "version": version, "git_revision": gitRevision(),
+            "package": "Criticality", "version": version, "git_revision": revision,
             "fftw_version": FFTWInfo.version, "fftw_planner": planner.rawValue,
             "threads": threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads,
             "date": ISO8601DateFormatter().string(from: Date()),
@@ -270,16 +270,29 @@ public enum Experiment {
                 "evaluations": m.evaluations, "batches": m.batches]
     }
 
-    static func gitRevision() -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "--short=12", "HEAD"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "unknown" }
-        p.waitUntilExit()
-        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && !s.isEmpty ? s : "unknown"
-    }
+    /// The git revision the executable was built from: the one `make install` recorded beside
+    /// an installed binary (PREFIX/share/criticality/revision), else `git describe --dirty` of
+    /// the checkout that holds the executable (it lives in its .build folder); "unknown" for
+    /// neither. Not the working folder's: a run started elsewhere records the code that ran.
+    public static let revision: String = {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let recorded = exe.deletingLastPathComponent().appendingPathComponent("share/criticality/revision")
+        if let text = try? String(contentsOf: recorded, encoding: .utf8) { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        var folder = exe
+        for _ in 0..<6 {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) {
+                let p = Process(), pipe = Pipe()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = ["git", "-C", folder.path, "describe", "--always", "--dirty", "--abbrev=12"]
+                p.standardOutput = pipe
+                p.standardError = FileHandle.nullDevice
+                guard (try? p.run()) != nil else { return "unknown" }
+                let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                p.waitUntilExit()
+                return p.terminationStatus == 0 && !s.isEmpty ? s : "unknown"
+            }
+            folder.deleteLastPathComponent()
+        }
+        return "unknown"
+    }()
 }

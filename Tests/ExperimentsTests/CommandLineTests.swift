@@ -193,3 +193,17 @@ func badInputGetsOneClearLineAndExitCodeTwo(_ bad: BadInput) throws {
     let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
     #expect(run["seed"] as? Int == 2)
 }
+
+/// `--version` names the git revision of the checkout the executable was built in (not of the
+/// working folder), and the man page that `make install` writes (docs/manpage.py, from the
+/// argument parser's own description) documents every subcommand and every option of `run`.
+@Test func versionNamesTheRevisionAndTheManPageEveryOption() throws {
+    let (code, version) = try runProcess([executable.path, "--version"])
+    let (_, describe) = try runProcess(["git", "-C", repositoryRoot.path, "describe", "--always", "--dirty", "--abbrev=12"])
+    #expect(code == 0 && version.trimmingCharacters(in: .whitespacesAndNewlines) == "\(Experiment.version) (git \(describe.trimmingCharacters(in: .whitespacesAndNewlines)))", "\(version) vs \(describe)")
+    let script = repositoryRoot.appendingPathComponent("docs/manpage.py").path
+    let (manCode, man) = try runProcess(["sh", "-c", "'\(executable.path)' --experimental-dump-help | python3 '\(script)' 0.2.0"])
+    #expect(manCode == 0 && man.hasPrefix(".TH CRITICALITY 1"), "\(man.prefix(300))")
+    for command in ["run", "analyze", "evaluate", "info", "bench", "schema"] { #expect(man.contains(".SS criticality \(command)\n"), "\(command)") }
+    for option in ["\\-\\-out", "\\-\\-seed", "\\-\\-set", "\\-\\-quiet", "\\-\\-check", "\\-\\-allow\\-external"] { #expect(man.contains(".B " + option), "\(option)") }
+}

@@ -83,7 +83,7 @@ public enum TrajectoryAnalysis {
             let record: [String: Any] = [
                 "kind": "analyze", "trajectory": trajectory, "times_file": timesFile, "denoised": denoised ?? NSNull(),
                 "schedule": schedule?.name ?? NSNull(), "lattice_shape": shape, "members": batch, "times": times,
-                "package": "Criticality", "version": Experiment.version, "git_revision": Experiment.gitRevision(), "fftw_version": FFTWInfo.version,
+                "package": "Criticality", "version": Experiment.version, "git_revision": Experiment.revision, "fftw_version": FFTWInfo.version,
                 "date": ISO8601DateFormatter().string(from: Date()), "reproduce": commandLine, "wall_seconds": wall,
                 "conventions": "fields x, sign x (and D, sign D); S(k) = (v/N)<|phi_k|^2> on integer shells; unit lattice spacing; see docs/output.md",
             ]
