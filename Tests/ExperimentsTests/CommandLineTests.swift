@@ -76,6 +76,8 @@ let badInputs: [BadInput] = [
     BadInput(name: "unknown section", replace: ("[observe]", "[observer]"), overrides: [], expected: ["unknown key 'observer'"]),
     BadInput(name: "wrong type", replace: ("shape = [16, 16]", "shape = \"big\""), overrides: [], expected: ["lattice.shape = \"big\"", "expected an array of 1 to 3 positive integers"]),
     BadInput(name: "size not positive", replace: ("shape = [16, 16]", "shape = [0, 16]"), overrides: [], expected: ["lattice.shape = [0, 16]", "positive integers"]),
+    BadInput(name: "more observations than steps", replace: nil, overrides: ["observe.count=12"],
+             expected: ["observe.count = 12", "expected at most 10: the steps from observe.start to integrator.t_end, each observed once"]),
     BadInput(name: "dt zero", replace: ("dt = 0.1", "dt = 0.0"), overrides: [], expected: ["integrator.dt = 0.0", "expected a positive time step"]),
     BadInput(name: "dt negative by --set", replace: nil, overrides: ["integrator.dt=-0.5"], expected: ["integrator.dt = -0.5", "expected a positive time step"]),
     BadInput(name: "T negative", replace: ("temperature = 0.01", "temperature = -1.0"), overrides: [], expected: ["model.temperature = -1.0", "expected a non-negative number"]),

@@ -51,6 +51,14 @@ func writeTiny(_ text: String = tiny) throws -> String {
     // log times 0.1·20^(j/4): 0.1, 0.211, 0.447, 0.946, 2.0 → steps 2, 4, 9, 19, 40; snapshot 0.33 → step 7
     #expect(s.steps == [2, 4, 7, 9, 19, 40])
     #expect(s.snapshotSteps == [7] && s.finalStep == 40)
+    // Targets that round to one step move to the next free ones: count = 8 log-spaced times from
+    // 0.05 to 0.4 (steps 1, 1.35, 1.8, …, 8) are every step 1…8 — exactly count times.
+    let dense = ObservationSchedule(spec: try ExperimentSpec.load(file: try writeTiny(), overrides: ["observe.schedule=\"log\"", "observe.start=0.05", "observe.count=8", "integrator.t_end=0.4", "observe.snapshots=[]"]))
+    #expect(dense.steps == Array(1...8))
+    for count in [3, 17, 39] {
+        let log = ObservationSchedule(spec: try ExperimentSpec.load(file: try writeTiny(), overrides: ["observe.schedule=\"log\"", "observe.start=0.1", "observe.count=\(count)", "observe.snapshots=[]"]))
+        #expect(log.steps.count == count, "count \(count): \(log.steps)")
+    }
 }
 
 @Test func overridesAreParsedAsTOMLValues() throws {

@@ -45,6 +45,14 @@ extension ExperimentSpec {
         let longest = kind == .kibbleZurek ? (kibbleZurek?.quenchTimes.map { q in (kibbleZurek!.initialR * q) + kibbleZurek!.delay * q.squareRoot() }.max() ?? 0) : tEnd
         let steps = try RunSize.steps(longest, dt, file: file, key: kind == .kibbleZurek ? "the longest ramp's end time" : "integrator.t_end")
         try RunSize.checkObservations(observationCount, file: file)
+        if kind == .quench {
+            // Every observation time its own step (ObservationSchedule).
+            let room = schedule == .log ? steps.rounded() - (scheduleStart / dt).rounded() + 1 : steps.rounded()
+            guard Double(observationCount) <= room else {
+                throw ParameterError(file: file, key: "observe.count", value: .int(observationCount),
+                                     expected: "at most \(Int(room)): the \(schedule == .log ? "steps from observe.start to" : "steps up to") integrator.t_end, each observed once")
+            }
+        }
         let sites = Double(lattice.siteCount), modes = Double(lattice.spectralCount)
         let observations = min(Double(observationCount + 2 + snapshots.count), steps + 1)
         var size = RunSize()

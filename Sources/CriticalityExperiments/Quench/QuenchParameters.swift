@@ -61,7 +61,8 @@ enum QuenchParameters {
 
     static let observe = ParameterTable("observe", about: "Observables are computed at times on the step grid (each rounded to the nearest step).", [
         .choice("schedule", "log", ["linear", "log"], "`\"linear\"`: t_end·j/count for j = 0…count; `\"log\"`: count times log-spaced from `start` to t_end"),
-        .integer("count", 40, .atLeast(1), expected: "a positive integer", "number of observation times"),
+        .integer("count", 40, .atLeast(1), expected: "a positive integer",
+                 "`log`: exactly this many distinct times (targets that round to one step move to the next free steps); `linear`: count + 1 times including t = 0; snapshot times are observed besides"),
         ParameterKey("start", .number, .computed("max(dt, t_end/1000)"), bounds: .positive, unit: "time", expected: "a positive time", "first time of a log schedule, below t_end"),
         ParameterKey("snapshots", .numbers(count: 0...16), .value(.array([])), bounds: .nonNegative, unit: "time", expected: "an array of up to 16 non-negative times",
                      "times in [0, t_end] at which member 0's field is saved (`.npy`, `.png`) and S(k) is plotted"),

@@ -177,7 +177,7 @@ enum DiffusionParameters {
 
     static let observe = ParameterTable("observe", about: "", [
         .integer("count", 40, .atLeast(1), expected: "a positive integer",
-                 "observations at this many grid points, evenly spaced in the grid index (so log-spaced in t on the default grid); the last grid point is always observed"),
+                 "observations at this many grid points, evenly spaced in the grid index (so log-spaced in t on the default grid; at most sampler.steps + 1); the last grid point is always observed, and the snapshot times' grid points besides"),
         ParameterKey("snapshots", .numbers(count: 0...16), .value(.array([])), unit: "time",
                      "up to 16 times in [t_end, t_start]; the nearest grid point's x_t and D(x_t) of member 0 are saved"),
         ParameterKey("mosaic_tolerance", .number, .computed("1 % of the training data's range (0.02 for data mapped to [−1, 1])"), bounds: .nonNegative,
