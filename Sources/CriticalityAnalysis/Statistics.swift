@@ -10,6 +10,21 @@ public struct Estimate: Sendable, Equatable, Codable {
         self.standardError = standardError
     }
 
+    /// "m ± e" for reports: e to two significant digits and m rounded to the same place
+    /// (−0.051 ± 0.61 reads −0.05 ± 0.61); m alone (6 digits) where e is not finite or is
+    /// round-off (below 1e-9 |m|: "1", not "1 ± 4.5e-17"); "n/a" for a non-finite m.
+    public var formatted: String {
+        guard mean.isFinite else { return "n/a" }
+        guard standardError.isFinite, standardError > 1e-9 * abs(mean), standardError > 0 else { return String(format: "%.6g", mean) }
+        let place = Int(floor(log10(standardError))) - 1
+        if place < -8 || abs(mean) >= 1e7 {
+            return String(format: "%.3g ± %.2g", mean, standardError)
+        }
+        let scale = pow(10, Double(place)), decimals = max(0, -place)
+        let (m, e) = ((mean / scale).rounded() * scale, (standardError / scale).rounded() * scale)
+        return String(format: "%.\(decimals)f ± %.\(decimals)f", m == 0 ? 0 : m, e)
+    }
+
     /// Mean and standard error of the mean of independent samples (SE = s/√n, NaN for n < 2).
     public init(samples x: [Double]) {
         let n = Double(x.count)

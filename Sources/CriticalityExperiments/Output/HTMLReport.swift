@@ -6,6 +6,9 @@ struct HTMLReport {
     var title: String
     var summary: [(String, String)] = []
     var figures: [(file: String, caption: String)] = []
+    /// Images shown in the same figure as another, under its caption (a snapshot's x_t beside
+    /// its D(x_t)), so that a pair never wraps apart: first file → the second.
+    var companions: [String: String] = [:]
     /// Titled tables shown after the summary: (title, header, rows).
     var tables: [(title: String, header: [String], rows: [[String]])] = []
     var dataFiles: [(file: String, what: String)] = []
@@ -43,11 +46,12 @@ struct HTMLReport {
         h += "<h2>Figures</h2>\n"
         for f in figures {
             let cls = f.file.hasSuffix(".png") ? " class=\"field\"" : ""
-            h += "<figure><img\(cls) src=\"\(f.file)\" alt=\"\(esc(f.caption))\"><figcaption>\(esc(f.caption))</figcaption></figure>\n"
+            let second = companions[f.file].map { " <img\(cls) src=\"\($0)\" alt=\"\(esc(f.caption))\">" } ?? ""
+            h += "<figure><img\(cls) src=\"\(f.file)\" alt=\"\(esc(f.caption))\">\(second)<figcaption>\(esc(f.caption))</figcaption></figure>\n"
         }
         h += "<h2>Data</h2><ul>\n"
         for d in dataFiles { h += "<li><a href=\"\(d.file)\">\(d.file)</a>: \(esc(d.what))</li>\n" }
-        h += "</ul>\n<h2>Parameters</h2><pre>\(esc(parameters))</pre>\n</body></html>\n"
+        h += "</ul>\n" + (parameters.isEmpty ? "" : "<h2>Parameters</h2><pre>\(esc(parameters))</pre>\n") + "</body></html>\n"
         return h
     }
 }

@@ -39,6 +39,8 @@ public struct SVGPlot {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
     }
 
+    /// Marker labels: 9 px text turned upright, about 5.4 px per character.
+    static let labelHeight = 11.0, labelCharacterWidth = 5.4
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
     let width = 640.0, height = 420.0
     let left = 72.0, right = 24.0, top = 36.0, bottom = 56.0
@@ -49,6 +51,8 @@ public struct SVGPlot {
         let points = series.flatMap { s in zip(s.x, s.y).filter { usable($0.0, log: logX) && usable($0.1, log: logY) } }
         var xs = points.map { logX ? log10($0.0) : $0.0 }, ys = points.map { logY ? log10($0.1) : $0.1 }
         if xs.isEmpty { xs = [0, 1]; ys = [0, 1] }
+        // Every band (a window) lies inside the plot, whole.
+        xs += bands.flatMap { [$0.from, $0.to] }.filter { usable($0, log: logX) }.map { logX ? log10($0) : $0 }
         var (x0, x1) = (xs.min()!, xs.max()!), (y0, y1) = (ys.min()!, ys.max()!)
         if x1 - x0 < 1e-12 { x0 -= 0.5; x1 += 0.5 }
         if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
@@ -78,7 +82,7 @@ public struct SVGPlot {
         out += "<g clip-path=\"url(#plot)\"><clipPath id=\"plot\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(pw)\" height=\"\(ph)\"/></clipPath>\n"
         for b in bands where usable(b.from, log: logX) && usable(b.to, log: logX) {
             let (a, c) = (px(min(b.from, b.to)), px(max(b.from, b.to)))
-            out += "<rect x=\"\(f(a))\" y=\"\(f(top))\" width=\"\(f(max(c - a, 1)))\" height=\"\(f(ph))\" fill=\"\(SVGPlot.palette[b.color % SVGPlot.palette.count])\" fill-opacity=\"0.15\"/>\n"
+            out += "<rect class=\"band\" x=\"\(f(a))\" y=\"\(f(top))\" width=\"\(f(max(c - a, 1)))\" height=\"\(f(ph))\" fill=\"\(SVGPlot.palette[b.color % SVGPlot.palette.count])\" fill-opacity=\"0.15\"/>\n"
         }
         for (i, s) in series.enumerated() {
             let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count]
@@ -107,25 +111,46 @@ public struct SVGPlot {
             }
             if s.markers { for p in pts { out += "<circle cx=\"\(f(px(p.element.0)))\" cy=\"\(f(py(p.element.1)))\" r=\"3\" fill=\"\(color)\"/>\n" } }
         }
-        // Lines closer than 4 px share one label.
+        // Lines closer than 4 px are one estimate ("a = b"); labels of lines closer than a
+        // label's height share one rotated label ("a, b"), so that no two labels overlap.
         var merged: [(x: Double, label: String)] = []
         for v in verticalLines.sorted(by: { $0.x < $1.x }) where usable(v.x, log: logX) && px(v.x) >= left && px(v.x) <= left + pw {
             if let last = merged.last, abs(px(last.x) - px(v.x)) < 4 { merged[merged.count - 1].label += " = " + v.label } else { merged.append(v) }
         }
+        var clusters: [(x: Double, label: String)] = []
         for v in merged {
-            out += "<line x1=\"\(f(px(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(px(v.x)))\" y2=\"\(f(top + ph))\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>"
-            out += "<text transform=\"translate(\(f(px(v.x) + 3)) \(f(top + 4))) rotate(90)\" font-size=\"9\" fill=\"#333\">\(escape(v.label))</text>\n"
+            out += "<line x1=\"\(f(px(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(px(v.x)))\" y2=\"\(f(top + ph))\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>\n"
+            if let last = clusters.last, px(v.x) - px(last.x) < SVGPlot.labelHeight + 2 { clusters[clusters.count - 1].label += ", " + v.label } else { clusters.append(v) }
+        }
+        let labelBoxes = clusters.map { c -> (x: Double, y: Double, w: Double, h: Double) in
+            let length = min(ph - 8, SVGPlot.labelCharacterWidth * Double(c.label.count))
+            return (px(c.x) + 1, top + 4, SVGPlot.labelHeight, length)
+        }
+        for (c, box) in zip(clusters, labelBoxes) {
+            // Longer than the plot is high: cut, the whole label kept as a tooltip.
+            let fits = Int((ph - 8) / SVGPlot.labelCharacterWidth)
+            let text = c.label.count <= fits ? c.label : String(c.label.prefix(fits - 1)) + "…"
+            out += "<text class=\"marker\" transform=\"translate(\(f(box.x + 2)) \(f(box.y))) rotate(90)\" font-size=\"9\" fill=\"#333\"><title>\(escape(c.label))</title>\(escape(text))</text>\n"
         }
         out += "</g>\n"
-        // The legend sits on a translucent panel so that curves beneath it stay visible.
+        // The legend sits on a translucent panel in the corner that hides the fewest data points
+        // and no marker label (top left on ties).
         let legend = series.enumerated().filter { !$0.element.label.isEmpty }
-        let legendWidth = 48 + 7 * Double(legend.map(\.element.label.count).max() ?? 0)
         if !legend.isEmpty {
-            out += "<rect x=\"\(f(left + 4))\" y=\"\(f(top + 2))\" width=\"\(f(legendWidth))\" height=\"\(f(16 * Double(legend.count) + 4))\" fill=\"white\" fill-opacity=\"0.75\"/>\n"
-        }
-        for (row, (i, s)) in legend.enumerated() {
-            let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count], y = top + 14 + 16 * Double(row)
-            out += "<line x1=\"\(f(left + 10))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + 34))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(left + 40))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
+            let (w, h) = (48 + 7 * Double(legend.map(\.element.label.count).max() ?? 0), 16 * Double(legend.count) + 4)
+            let corners = [(left + 4, top + 2), (left + pw - 4 - w, top + 2), (left + 4, top + ph - 2 - h), (left + pw - 4 - w, top + ph - 2 - h)]
+            let inPlot = points.map { (px($0.0), py($0.1)) }
+            func cost(_ c: (Double, Double)) -> Int {
+                let hidden = inPlot.filter { $0.0 >= c.0 && $0.0 <= c.0 + w && $0.1 >= c.1 && $0.1 <= c.1 + h }.count
+                let labels = labelBoxes.filter { $0.x < c.0 + w && $0.x + $0.w > c.0 && $0.y < c.1 + h && $0.y + $0.h > c.1 }.count
+                return hidden + 1_000_000 * labels
+            }
+            let (lx, ly) = corners.min { cost($0) < cost($1) }!
+            out += "<rect class=\"legend\" x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"white\" fill-opacity=\"0.75\"/>\n"
+            for (row, (i, s)) in legend.enumerated() {
+                let color = SVGPlot.palette[(s.color ?? i) % SVGPlot.palette.count], y = ly + 12 + 16 * Double(row)
+                out += "<line x1=\"\(f(lx + 6))\" y1=\"\(f(y - 4))\" x2=\"\(f(lx + 30))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/><text x=\"\(f(lx + 36))\" y=\"\(f(y))\">\(escape(s.label))</text>\n"
+            }
         }
         return out + "</svg>\n"
     }

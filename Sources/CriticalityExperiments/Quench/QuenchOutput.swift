@@ -125,15 +125,12 @@ enum QuenchOutput {
         if case .modelA(let m) = spec.model, case .constant(let r0) = m.r, m.u == 0, r0 > 0 { summary["xi_linear_theory"] = (m.kappa / r0).squareRoot() }
         report.summary = [
             ("t (final)", String(format: "%g", r.times[last])),
-            ("ξ_1/e (headline)", format(r.xiOneOverE[last])), ("ξ_2nd", r.xiSecondMoment[last].mean.isFinite ? format(r.xiSecondMoment[last]) : "undefined: S(0) ≤ S(k₁), no peak at k = 0"), ("ξ_OZ", format(r.xiOrnsteinZernike[last])),
-            ("⟨m²⟩", format(o.m2)), ("Binder U", format(o.binder)),
+            ("ξ_1/e (headline)", r.xiOneOverE[last].formatted), ("ξ_2nd", r.xiSecondMoment[last].mean.isFinite ? r.xiSecondMoment[last].formatted : "undefined: S(0) ≤ S(k₁), no peak at k = 0"), ("ξ_OZ", r.xiOrnsteinZernike[last].formatted),
+            ("⟨m²⟩", o.m2.formatted), ("Binder U", o.binder.formatted),
             ("members × steps", "\(spec.members) × \(r.stepsPerMember)"),
             ("member-steps per second", String(format: "%.0f", Double(spec.members * r.stepsPerMember) / r.wallSeconds)),
         ]
         return (report, summary)
     }
 
-    static func format(_ e: Estimate) -> String {
-        e.mean.isNaN ? "n/a" : String(format: "%.4g ± %.2g", e.mean, e.standardError)
-    }
 }

@@ -43,8 +43,8 @@ enum DiffusionOutput {
                 try folder.write(x, PNGImage.field(slice(r.snapshots[i]), rows: image.rows, columns: image.columns, scale: scale))
                 try folder.write(d, PNGImage.field(slice(r.denoisedSnapshots[i]), rows: image.rows, columns: image.columns, scale: scale))
                 let when = String(format: "t = %.4g, log λ = %.2f", level.time, level.logSignalToNoise)
-                report.figures.append((x, "x_t of member 0 at \(when) (blue < 0 < red, scaled to max |x|)"))
-                report.figures.append((d, "its posterior mean D(x_t)"))
+                report.figures.append((x, "member 0 at \(when): x_t (left; blue < 0 < red, scaled to max |x|) and its posterior mean D(x_t) (right)"))
+                report.companions[x] = d
             }
             try folder.write("samples.png", tiled(Array(r.samples.prefix(16)).map(slice), rows: image.rows, columns: image.columns))
             report.figures.append(("samples.png", "Final samples D(x_{t_end}) of the first \(min(16, r.samples.count)) members"))
@@ -110,7 +110,7 @@ enum DiffusionOutput {
         report.summary.insert(contentsOf: [
             ("model", spec.model.name), ("schedule", spec.schedule.name), ("sampler", "\(spec.method.rawValue), \(spec.steps) steps on a \(spec.grid.name) grid"),
             ("t (final)", String(format: "%.4g", r.times[last])),
-        ] + fields.map { f in ("ξ_1/e of \(fieldLabels[f]) at the end", QuenchOutput.format(r.summaries[last][f].xiOneOverE)) }, at: 0)
+        ] + fields.map { f in ("ξ_1/e of \(fieldLabels[f]) at the end", r.summaries[last][f].xiOneOverE.formatted) }, at: 0)
         if let c = summary["locally_consistent_fraction"] as? Double { report.summary.append(("locally consistent pixels", String(format: "%.4f", c))) }
         report.summary.append(("members × steps", "\(spec.members) × \(spec.steps)"))
         return (report, summary)

@@ -82,6 +82,17 @@ struct PathObservables {
         }
         try folder.write("xi.svg", xiPlot.render())
         var figures: [(file: String, caption: String)] = [("xi.svg", "ξ_1/e of the fields against t (reverse time runs right to left); bars are jackknife standard errors over members")]
+        // The four estimators of the last field side by side: they measure different lengths.
+        let last = nf - 1
+        var estimatorPlot = SVGPlot(title: "Correlation-length estimators of \(fieldLabels[last])", xLabel: "t", yLabel: "ξ", logX: logTime, logY: true)
+        let lengths: [(String, KeyPath<FieldObservables.Summary, Estimate>)] = [("ξ_1/e", \.xiOneOverE), ("ξ_int", \.xiIntegrated), ("ξ_2nd", \.xiSecondMoment), ("ξ_OZ", \.xiOrnsteinZernike)]
+        for (i, (name, key)) in lengths.enumerated() {
+            estimatorPlot.series.append(.init(label: name, x: times, y: summaries.map { $0[last][keyPath: key].mean },
+                                              error: summaries.map { $0[last][keyPath: key].standardError }, dashed: i >= 2))
+        }
+        try folder.write("xi_estimators.svg", estimatorPlot.render())
+        figures.append(("xi_estimators.svg", "ξ_1/e, ξ_int (from G(r)), ξ_2nd and ξ_OZ (from S(k) near k = 0) of \(fieldLabels[last]): different lengths, not estimates of one (docs/theory.md §11.5). "
+            + "ξ_2nd and ξ_OZ presume a disordered field with S peaked at k = 0 and are missing where it is not"))
         if let logLambda {
             var lambdaPlot = SVGPlot(title: "Correlation length against signal-to-noise", xLabel: "log λ_t", yLabel: "ξ_1/e", logY: true)
             for f in fields {

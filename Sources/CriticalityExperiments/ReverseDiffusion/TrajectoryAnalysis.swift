@@ -78,6 +78,10 @@ public enum TrajectoryAnalysis {
             let wall = Date().timeIntervalSince(started)
             summary["wall_seconds"] = wall
             report.reproduce = commandLine
+            report.parameters = [("trajectory", trajectory), ("times", timesFile), ("denoised", denoised ?? "none (x and sign x only)"),
+                                 ("schedule", schedule?.name ?? "none (no log λ)"), ("lattice", shape.map(String.init).joined(separator: " × ") + ", unit spacing"),
+                                 ("members", "\(batch)"), ("observation times", "\(nt), from \(times.first!) to \(times.last!)")]
+                .map { "\($0.0) = \($0.1)" }.joined(separator: "\n")
             report.summary = [("trajectory", "\(trajectory): \(nt) times × \(batch) members on \(shape)"), ("fields", path.fieldLabels.joined(separator: ", ")),
                               ("wall time", String(format: "%.2f s", wall))]
             let record: [String: Any] = [

@@ -68,7 +68,7 @@ enum ScanOutput {
                               rows: t.points.indices.map { p in t.points[p].map { String(format: "%g", $0) }
                                   + panels.flatMap { $0 }.map { k in
                                       let m = t.column(k)![p], e = t.errorBars(k)?[p] ?? .nan
-                                      return e.isFinite ? String(format: "%.5g ± %.2g", m, e) : String(format: "%.6g", m)
+                                      return Estimate(mean: m, standardError: e).formatted
                                   } }))
         let summary: [String: Any] = ["scan_parameters": scan.axes.map(\.key), "points": t.points.count, "replicas": scan.replicas, "columns": t.columns]
         report.summary.append(("scanned", scan.axes.map { "\($0.key) (\($0.values.count) values)" }.joined(separator: " × ")))
