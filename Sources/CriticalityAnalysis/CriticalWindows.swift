@@ -75,22 +75,31 @@ public struct CriticalWindows: Sendable {
 
     /// The window of the feature S_after ⊂ S_before, searched over `range` (a log grid of
     /// `points` times, then bisection to 1e-13 relative).
-    public func window(after sa: [Int], before sb: [Int], epsilon: Double, range: ClosedRange<Double>, points: Int = 200) -> Window {
+    public func window(after sa: [Int], before sb: [Int], epsilon: Double, range: ClosedRange<Double>, points: Int = 200,
+                       threads: Int = 1, evaluated: (@Sendable () -> Void)? = nil) -> Window {
         precondition(Set(sa).isSubset(of: Set(sb)) && !sa.isEmpty && epsilon > 0 && epsilon < 1)
         let all = Array(0..<mixture.count)
         let complementA = all.filter { !sa.contains($0) }, complementB = all.filter { !sb.contains($0) }
-        let separated = { (s: [Int], rest: [Int], t: Double) in rest.isEmpty || self.totalVariation(s, rest, at: t).mean >= 1 - epsilon * epsilon }
+        let separated: @Sendable ([Int], [Int], Double) -> Bool = { s, rest, t in rest.isEmpty || self.totalVariation(s, rest, at: t).mean >= 1 - epsilon * epsilon }
         let times = (0..<points).map { range.lowerBound * pow(range.upperBound / range.lowerBound, Double($0) / Double(points - 1)) }
+        // Both conditions on the whole grid, in parallel (the Monte Carlo draws are keyed by draw,
+        // not by thread); `evaluated` is called after each of the 2·points evaluations.
+        let scan = Ensemble.map(members: 2 * points, threads: threads) { i -> Bool in
+            defer { evaluated?() }
+            let t = times[i % points]
+            return i < points ? separated(sa, complementA, t) : self.totalVariation(sa, sb, at: t).mean <= epsilon
+        }
+        let (isSeparated, isClose) = (Array(scan[..<points]), Array(scan[points...]))
         // T_after: the last time at which S_after is still separated from the rest.
         var after: Double?
-        if !complementA.isEmpty, let j = times.lastIndex(where: { separated(sa, complementA, $0) }) {
+        if !complementA.isEmpty, let j = isSeparated.lastIndex(of: true) {
             after = j == points - 1 ? nil : Bisection.boundary(times[j], times[j + 1]) { separated(sa, complementA, $0) }
         }
         // T_before: the first time at which S_after is within ε of S_before (the other condition
         // holds below a time of its own).
         let close = { (t: Double) in self.totalVariation(sa, sb, at: t).mean <= epsilon }
         var before: Double?
-        if let j = times.firstIndex(where: close) {
+        if let j = isClose.firstIndex(of: true) {
             let t = j == 0 ? times[0] : Bisection.boundary(times[j - 1], times[j]) { !close($0) }
             before = separated(sb, complementB, t) ? t : nil
         }

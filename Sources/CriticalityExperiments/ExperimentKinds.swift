@@ -37,7 +37,7 @@ enum ExperimentKinds {
         ExperimentKind(name: "kibble-zurek", summary: "a series of model-A ramps through the critical point: ξ at freeze-out against the quench time",
                        title: "Kibble–Zurek scaling", section: "kibble_zurek", runner: .fieldTheory { spec, folder, bar in try KibbleZurek.run(spec, folder: folder, progress: bar != nil) }),
         ExperimentKind(name: "reverse-diffusion", summary: "reverse diffusion of an ensemble under a score model: ξ(t), S(k, t), mode softening, critical times, fixed points",
-                       title: "reverse diffusion", section: nil, runner: .diffusion { p, folder, bar in try DiffusionOutput.write(DiffusionRun.run(p, progress: bar), to: folder) }),
+                       title: "reverse diffusion", section: nil, runner: .diffusion { p, folder, bar in try DiffusionOutput.write(DiffusionRun.run(p, progress: bar), to: folder, progress: bar) }),
         ExperimentKind(name: "guidance-pulse", summary: "guidance pulses at a grid of times against no pulse and a random-time control, on common noise",
                        title: "guidance pulses", section: "pulse", runner: .diffusion { p, folder, bar in try PulseOutput.write(try PulseRun.run(p, progress: bar), to: folder) }),
         ExperimentKind(name: "critical-windows", summary: "Li–Chen critical windows of a mixture: the times features are decided, against forward–reverse experiments",

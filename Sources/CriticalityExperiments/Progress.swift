@@ -1,36 +1,53 @@
 import Foundation
 
-/// Progress of a long run, safe to advance from every worker thread. On a terminal it redraws
-/// one line (`\r`); otherwise (a log file, CI) it prints a plain line every 10 %.
+/// Progress of a long run, safe to advance from every worker thread. A run goes through phases
+/// (sampling, then analyses such as the homogeneous-state scan), each with its own step count,
+/// fraction and ETA; every phase that takes time reports. On a terminal it redraws one line
+/// (`\r`); otherwise (a log file, CI) it prints a plain line at the start of each named phase,
+/// every 10 % and at least every `interval` seconds.
 public final class Progress: @unchecked Sendable {
     private let label: String
     private let interactive: Bool
+    private let interval: TimeInterval = 2
     private let lock = NSLock()
+    private var phase: String?
     private var total = 1, done = 0, lastShown = -1
-    private var started = Date()
+    private var started = Date(), lastLine = Date()
 
     public init(label: String, interactive: Bool = isatty(STDERR_FILENO) != 0) {
         self.label = label
         self.interactive = interactive
     }
 
-    func start(totalSteps: Int) {
-        lock.withLock { total = max(1, totalSteps); done = 0; lastShown = -1; started = Date() }
+    /// Starts a phase of `totalSteps` steps, named in the lines when `phase` is given.
+    func start(totalSteps: Int, phase: String? = nil) {
+        lock.withLock {
+            if interactive, done > 0 { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+            total = max(1, totalSteps); done = 0; lastShown = 0; started = Date(); lastLine = started; self.phase = phase
+            if phase != nil { show(percent: 0) }
+        }
     }
 
     func advance() {
         lock.withLock {
             done += 1
-            let percent = 100 * done / total
-            let step = interactive ? 1 : 10
-            guard percent / step != lastShown / step || lastShown < 0 else { return }
-            lastShown = percent
-            let elapsed = Date().timeIntervalSince(started)
-            let rate = Double(done) / max(elapsed, 1e-9)
-            let eta = Double(total - done) / max(rate, 1e-9)
-            let line = String(format: "%@ %3d%%  %.0f steps/s  elapsed %.1f s  eta %.1f s", label, percent, rate, elapsed, eta)
-            FileHandle.standardError.write(((interactive ? "\r" : "") + line + (interactive ? "" : "\n")).data(using: .utf8)!)
+            let percent = 100 * done / total, step = interactive ? 1 : 10
+            guard percent / step != lastShown / step || Date().timeIntervalSince(lastLine) >= interval else { return }
+            show(percent: percent)
         }
+    }
+
+    /// One line (under the lock).
+    private func show(percent: Int) {
+        lastShown = percent
+        lastLine = Date()
+        let elapsed = lastLine.timeIntervalSince(started)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        // An ETA once it means something: after a second or 5 % of the phase.
+        let eta = elapsed < 1 && 20 * done < total ? "" : String(format: "  eta %.1f s", Double(total - done) / max(rate, 1e-9))
+        let name = phase.map { "\(label) [\($0)]" } ?? label
+        let line = String(format: "%@ %3d%%  %.0f steps/s  elapsed %.1f s", name, percent, rate, elapsed) + eta
+        FileHandle.standardError.write(((interactive ? "\r\u{1B}[K" : "") + line + (interactive ? "" : "\n")).data(using: .utf8)!)
     }
 
     func finish() {

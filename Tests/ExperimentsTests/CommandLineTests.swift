@@ -209,3 +209,56 @@ func badInputGetsOneClearLineAndExitCodeTwo(_ bad: BadInput) throws {
     for command in ["run", "analyze", "evaluate", "info", "bench", "schema"] { #expect(man.contains(".SS criticality \(command)\n"), "\(command)") }
     for option in ["\\-\\-out", "\\-\\-seed", "\\-\\-set", "\\-\\-quiet", "\\-\\-check", "\\-\\-allow\\-external"] { #expect(man.contains(".B " + option), "\(option)") }
 }
+
+/// Runs the executable and returns its standard error's lines with their arrival times (seconds
+/// from the start) and the total wall time.
+func runCLITimed(_ arguments: [String]) throws -> (lines: [(time: Double, text: String)], total: Double) {
+    let p = Process(), err = Pipe(), start = Date()
+    p.executableURL = executable
+    p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    var lines: [(time: Double, text: String)] = [], pending = ""
+    while true {
+        let chunk = err.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        let now = Date().timeIntervalSince(start)
+        pending += String(decoding: chunk, as: UTF8.self)
+        while let newline = pending.firstIndex(of: "\n") {
+            lines.append((now, String(pending[..<newline])))
+            pending = String(pending[pending.index(after: newline)...])
+        }
+    }
+    p.waitUntilExit()
+    return (lines, Date().timeIntervalSince(start))
+}
+
+/// Every phase of a run reports (issue: latent-information went silent for 50 s after "100 %",
+/// critical-windows for 15 s before its first line). Runs of every kind, with their progress
+/// lines timed as they arrive: no silence longer than half the run (plus 0.5 s for start-up and
+/// writing), every named phase ends at 100 %, and the last line comes within that of the end.
+@Test func everyKindReportsProgressUntilItEnds() throws {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // The two kinds with long analyses after (or before) their sampling, at sizes of a few
+    // seconds, and every other kind shrunk.
+    let runs = [("latent-information", ["information.samples=3000"]), ("critical-windows", ["windows.samples=3000"])]
+        + shrunkExamples.filter { !["latent-information", "critical-windows"].contains($0.name) }
+    for (name, overrides) in runs {
+        let (lines, total) = try runCLITimed(["run", parametersFolder.appendingPathComponent(name + ".toml").path, "--out", dir.appendingPathComponent(name).path]
+                                             + overrides.flatMap { ["--set", $0] })
+        let progress = lines.filter { $0.text.contains("%") }
+        #expect(!progress.isEmpty, "\(name): no progress line")
+        let times = [0.0] + progress.map(\.time) + [total]
+        let gap = zip(times, times.dropFirst()).map { $1 - $0 }.max()!
+        print("validation: progress of \(name): \(progress.count) lines over \(String(format: "%.2f", total)) s, longest silence \(String(format: "%.2f", gap)) s")
+        #expect(gap <= 0.5 + 0.5 * total, "\(name): silent for \(gap) s of \(total) s\n\(lines.map { String(format: "%.2f %@", $0.time, $0.text) }.joined(separator: "\n"))")
+        let phases = Set(progress.compactMap { line -> String? in
+            guard let a = line.text.firstIndex(of: "["), let b = line.text.firstIndex(of: "]") else { return nil }
+            return String(line.text[a...b])
+        })
+        for phase in phases { #expect(progress.contains { $0.text.contains(phase) && $0.text.contains("100%") }, "\(name): \(phase) never reached 100 %") }
+    }
+}

@@ -55,14 +55,18 @@ enum CriticalWindowsExperiment {
         let range = spec.tEnd...spec.tStart
         let low = max(spec.tEnd, 1e-2 * spec.tStart)
         let hats = (0..<w.points).map { j in low * pow(spec.tStart / low, Double(j) / Double(w.points - 1)) }
-        progress?.start(totalSteps: features.count * w.points * spec.members)
         var report = HTMLReport(title: spec.name)
         var summary: [String: Any] = ["windows_epsilon": w.epsilon, "windows_features": features.indices.map { "level\($0 + 1)" }]
         var estimates: [CriticalTime] = []
         var rows: [[String]] = []
         var windowCSV = "feature,after_labels,before_labels,t_after,t_before,t_after_closed_form,t_before_closed_form\n"
         var keep: [[Estimate]] = [], exactKeep: [[Double]] = []
-        let found = sets.map { windows.window(after: $0.after, before: $0.before, epsilon: w.epsilon, range: range) }
+        let scanPoints = 200
+        progress?.start(totalSteps: sets.count * 2 * scanPoints, phase: "total-variation windows")
+        let found = sets.map { s in
+            windows.window(after: s.after, before: s.before, epsilon: w.epsilon, range: range, points: scanPoints, threads: spec.threads) { progress?.advance() }
+        }
+        progress?.start(totalSteps: features.count * w.points * spec.members, phase: "forward–reverse runs")
         for (k, f) in features.enumerated() {
             let name = "level\(k + 1)", s = sets[k], window = found[k]
             // The closed forms apply to two equal-weight unit-variance components under ou.
@@ -93,10 +97,14 @@ enum CriticalWindowsExperiment {
         let grid = try TimeGrid.logUniform.times(from: spec.tStart, to: spec.tEnd, steps: 99, schedule: schedule).reversed().map { $0 }
         var tvHeader = ["t", "log_lambda"], tvRows = grid.map { [$0, schedule.level(at: $0).logSignalToNoise] }
         var tvPlot = SVGPlot(title: "Total variation of noised sub-mixtures", xLabel: "t", yLabel: "TV", logX: true)
+        progress?.start(totalSteps: sets.count * grid.count, phase: "total-variation curves")
         for (k, s) in sets.enumerated() {
             let rest = all.filter { !s.after.contains($0) }
-            let separated = grid.map { windows.totalVariation(s.after, rest, at: $0).mean }
-            let close = grid.map { windows.totalVariation(s.after, s.before, at: $0).mean }
+            let tv = grid.map { t in
+                defer { progress?.advance() }
+                return (windows.totalVariation(s.after, rest, at: t).mean, windows.totalVariation(s.after, s.before, at: t).mean)
+            }
+            let (separated, close) = (tv.map(\.0), tv.map(\.1))
             tvHeader += ["tv_after_vs_rest_level\(k + 1)", "tv_after_vs_before_level\(k + 1)"]
             for j in grid.indices { tvRows[j] += [separated[j], close[j]] }
             tvPlot.series.append(.init(label: "level\(k + 1): TV(S_after, Θ∖S_after)", x: grid, y: separated, color: k))

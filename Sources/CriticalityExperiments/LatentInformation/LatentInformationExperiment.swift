@@ -61,7 +61,7 @@ enum LatentInformationExperiment {
             let t = spec.tEnd * pow(spec.tStart / spec.tEnd, (Double(j) + 0.5) / Double(info.branches))
             return grid.indices.dropLast().min { abs(log(grid[$0] / t)) < abs(log(grid[$1] / t)) }!
         })).sorted()
-        progress?.start(totalSteps: spec.members)
+        progress?.start(totalSteps: spec.members, phase: "forking")
         let bar = progress
         let forking = try Forking(sampler: p.sampler, branches: branches, continuations: info.continuations, members: spec.members, classes: mixture.count,
                               threads: spec.threads, classify: { x, level in
@@ -74,6 +74,7 @@ enum LatentInformationExperiment {
         var header = ["t", "log_lambda"], rows = times.map { [$0, schedule.level(at: $0).logSignalToNoise] }
         var forkHeader = ["t_b", "log_lambda"], forkRows = branches.map { [grid[$0], schedule.level(at: grid[$0]).logSignalToNoise] }
         var cube: [Double] = []
+        progress?.start(totalSteps: info.factors.count * (times.count + branches.count + 2), phase: "exact information curves")
         var iPlot = SVGPlot(title: "Latent information I(V; x_t)", xLabel: "t", yLabel: "I (nats)", logX: true)
         var ratePlot = SVGPlot(title: "Information production rate −dI/dt", xLabel: "t", yLabel: "−dI/dt (nats per unit t)", logX: true)
         var phiPlot = SVGPlot(title: "Cloning: P(two continuations from x_t agree)", xLabel: "t", yLabel: "φ", logX: true)
@@ -81,7 +82,8 @@ enum LatentInformationExperiment {
             let li = latents[k]
             // The exact curves, one t per task (Monte Carlo draws are keyed by draw, not by thread).
             let curves = Ensemble.map(members: times.count, threads: spec.threads) { j in
-                (li.mutualInformation(at: times[j]), li.productionRate(at: times[j]), li.collisionProbability(at: times[j]))
+                defer { bar?.advance() }
+                return (li.mutualInformation(at: times[j]), li.productionRate(at: times[j]), li.collisionProbability(at: times[j]))
             }
             let i = curves.map(\.0), rate = curves.map(\.1), phi = curves.map(\.2)
             header += ["I_\(f.name)", "I_\(f.name)_se", "rate_\(f.name)", "rate_\(f.name)_se", "phi_\(f.name)"]
@@ -92,6 +94,7 @@ enum LatentInformationExperiment {
             forkHeader += ["H_plugin_\(f.name)", "H_corrected_\(f.name)", "H_corrected_\(f.name)_se", "I_forking_\(f.name)", "H_exact_\(f.name)",
                            "phi_\(f.name)", "phi_\(f.name)_se", "phi_exact_\(f.name)"]
             for (j, b) in branches.enumerated() {
+                defer { bar?.advance() }
                 forkRows[j] += [plugIn[j].mean, corrected[j].mean, corrected[j].standardError, li.entropy - corrected[j].mean,
                                 li.conditionalEntropy(at: grid[b]).mean, collision[j].mean, collision[j].standardError, li.collisionProbability(at: grid[b]).mean]
             }
@@ -107,9 +110,11 @@ enum LatentInformationExperiment {
             if let t = li.productionRatePeak(in: spec.tEnd...spec.tStart) {
                 estimates.append(.init(key: "t_peak_information_rate_\(f.name)", estimator: "argmax of the information production rate of \(f.name) (score-gap integrand)", time: t))
             }
+            bar?.advance()
             if let t = cloningHalfTime(li, range: spec.tEnd...spec.tStart) {
                 estimates.append(.init(key: "t_cloning_half_\(f.name)", estimator: "cloning: E Σ π_v² of \(f.name) halfway between 1 and Σ P(v)²", time: t))
             }
+            bar?.advance()
         }
         try folder.write("information.csv", CSV.table(header: header, rows: rows))
         try folder.write("information.npy", array: cube, shape: [info.factors.count, times.count, 3], dims: ["factor", "information_t", "quantity"],

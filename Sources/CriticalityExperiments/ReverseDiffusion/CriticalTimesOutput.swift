@@ -8,7 +8,7 @@ import CriticalityLattice
 /// docs/output.md, in summary.json, critical_times.csv and a table of index.html, with one
 /// figure of ξ(t), −dξ/dlog t and σ²h(k, t) on a shared time axis.
 enum CriticalTimesOutput {
-    static func write(_ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any]) throws {
+    static func write(_ r: DiffusionResult, to folder: ResultsFolder, report: inout HTMLReport, summary: inout [String: Any], progress: Progress? = nil) throws {
         let spec = r.spec, schedule = spec.schedule, critical = r.prepared.critical
         var estimates: [CriticalTime] = []
         if let d = critical.dispersion {
@@ -25,7 +25,7 @@ enum CriticalTimesOutput {
                 estimates.append(.init(key: "t_c_analytic_c1_window\(p)", estimator: String(format: "C1 of the same data under P = %d windows (Λ* = %.6g): the local counterpart", p, d.peak), time: t))
             }
         }
-        let softening = try SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads)
+        let softening = try SofteningResult.analyse(r, threads: spec.threads == 0 ? Ensemble.defaultThreads : spec.threads, progress: progress)
         if let s = softening {
             if let c = s.crossing {
                 estimates.append(.init(key: "t_c_jacobian_homogeneous", estimator: "Jacobian probes at the homogeneous state: σ²h of shell \(c.shell) crosses 0", time: c.time))

@@ -13,7 +13,7 @@ enum DiffusionOutput {
         r.prepared.data?.shape.count == 3 ? ["y", "x", "channel"] : ResultsFolder.siteAxes(r.spec.lattice.dimension)
     }
 
-    static func write(_ r: DiffusionResult, to folder: ResultsFolder) throws -> (HTMLReport, [String: Any]) {
+    static func write(_ r: DiffusionResult, to folder: ResultsFolder, progress: Progress? = nil) throws -> (HTMLReport, [String: Any]) {
         let spec = r.spec, last = r.times.count - 1, fields = 0..<4
         var report = HTMLReport(title: spec.name)
         let logLambda = r.levels.map(\.logSignalToNoise)
@@ -105,7 +105,7 @@ enum DiffusionOutput {
         if let (dictionary, patch) = spec.externalMosaic {
             try PatchMachineOutput.write(r, dictionary: dictionary, patch: patch, to: folder, report: &report, summary: &summary)
         }
-        try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary)
+        try CriticalTimesOutput.write(r, to: folder, report: &report, summary: &summary, progress: progress)
         try BifurcationOutput.write(r, to: folder, report: &report, summary: &summary)
         report.summary.insert(contentsOf: [
             ("model", spec.model.name), ("schedule", spec.schedule.name), ("sampler", "\(spec.method.rawValue), \(spec.steps) steps on a \(spec.grid.name) grid"),

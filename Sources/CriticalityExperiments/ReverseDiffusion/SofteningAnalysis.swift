@@ -27,7 +27,7 @@ struct SofteningResult {
     let xiEq: [Estimate]
     let response: [Estimate]
 
-    static func analyse(_ r: DiffusionResult, threads: Int) throws -> SofteningResult? {
+    static func analyse(_ r: DiffusionResult, threads: Int, progress: Progress? = nil) throws -> SofteningResult? {
         guard let f = r.spec.softening, let probe = r.probe else { return nil }
         let spec = r.spec, lattice = spec.lattice
         let softening = ModeSoftening(probe: probe, schedule: spec.schedule, dataMean: r.prepared.critical.dataMean)
@@ -35,7 +35,9 @@ struct SofteningResult {
         // A ring instability is expanded around k* (docs/theory.md §11.3), a peak at k = 0 at k = 0 (§6).
         let critical = r.prepared.critical, ring = critical.ring
         struct Point: Sendable { var stiffness: [Double]; var gl: GinzburgLandauCoefficients }
+        progress?.start(totalSteps: times.count, phase: "homogeneous-state scan")
         let points = Ensemble.map(members: times.count, threads: threads) { i -> Point in
+            defer { progress?.advance() }
             let w = JacobianProbe.Workspace(lattice), waves = softening.waveStiffness(at: times[i], workspace: w)
             return Point(stiffness: probe.shellMeans(waves), gl: ring.map { GinzburgLandauCoefficients.measure(softening, ring: $0, at: times[i], workspace: w) }
                 ?? GinzburgLandauCoefficients.measure(softening, at: times[i], waveStiffness: waves, workspace: w))
