@@ -53,7 +53,7 @@ enum KibbleZurek {
         report.figures.insert(("kibble_zurek.svg", "Frozen correlation length against quench time, with the mean-field τ_Q^{1/4} line through the data's geometric mean"), at: 0)
         report.dataFiles = [("kibble_zurek.csv", header.joined(separator: ", ")), ("kibble_zurek.npy", "the same table, shape (n, 7)"),
                             ("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers")]
-        report.summary = [("fitted exponent", String(format: "%.4f ± %.4f", fit.exponent, fit.exponentError)),
+        report.summary = [("fitted exponent", Estimate(mean: fit.exponent, standardError: fit.exponentError).formatted),
                           ("mean-field exponent", "0.25"), ("χ²/dof of the fit", String(format: "%.2f", fit.chi2PerDof))]
         let summary: [String: Any] = ["kz_exponent": fit.exponent, "kz_exponent_se": fit.exponentError, "kz_chi2_per_dof": fit.chi2PerDof,
                                       "mean_field_exponent": meanFieldExponent, "quench_times": taus, "xi_1e": rows.map { $0[2] }]
