@@ -123,3 +123,33 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
     let s = try String(contentsOf: one.appendingPathComponent("replicas.csv"), encoding: .utf8)
     #expect(s.hasPrefix("sampler.t_end,model.amplitude,replica,seed,"))
 }
+
+/// `lattice.size` scans the lattice for finite-size scaling: every point is L^d at the file's
+/// spacing (box L·a), combined with another scanned key; a grid or non-integers are refused.
+@Test func latticeSizeScansSquareLatticesAtTheFilesSpacing() throws {
+    let text = tiny + """
+
+        [scan]
+        parameter = "lattice.size"
+        values = [8, 16]
+        [scan.second]
+        parameter = "model.r"
+        values = [-0.5, 0.5]
+        """
+    let file = try writeTiny(text)
+    let (scan, _, roots) = try Scan.validated(file: file, root: try ParameterFile.load(file, overrides: []), seed: nil)
+    #expect(scan.axes.map(\.key) == ["lattice.size", "model.r"] && roots.count == 4)
+    // tiny's lattice is 24 × 20 in a 12 × 10 box: spacing ½ on both axes.
+    for (root, (size, r)) in zip(roots, [(8, -0.5), (8, 0.5), (16, -0.5), (16, 0.5)]) {
+        #expect(ScanSpec.lookup(root, "lattice.shape") == .array([.int(size), .int(size)]))
+        #expect(ScanSpec.lookup(root, "lattice.box") == .array([.double(Double(size) / 2), .double(Double(size) / 2)]))
+        #expect(ScanSpec.lookup(root, "model.r") == .double(r))
+    }
+    let out = try Experiment.run(file: file, out: (file as NSString).deletingLastPathComponent + "/fss", progress: false)
+    let columns = try json(out)["columns"] as! [String]
+    #expect(columns.prefix(2) == ["lattice.size", "model.r"])
+    for bad in ["values = [8.5, 16]", "from = 8\nto = 32\npoints = 3"] {
+        let f = try writeTiny(tiny + "\n[scan]\nparameter = \"lattice.size\"\n" + bad + "\n")
+        #expect(throws: ParameterError.self) { _ = try Scan.validated(file: f, root: try ParameterFile.load(f, overrides: []), seed: nil) }
+    }
+}

@@ -29,7 +29,7 @@ enum Scan {
         let baseJob = try Experiment.Job(file: file, root: base, seed: seed, allowExternal: allowExternal)
         let roots = try scan.points.map { p in
             var r = base
-            for (axis, v) in zip(scan.axes, p) { try r.set(axis.key.split(separator: ".").map(String.init), to: v) }
+            for (axis, v) in zip(scan.axes, p) { try ScanSpec.set(axis.key, v, in: &r) }
             do { _ = try Experiment.Job(file: file, root: r, seed: nil, allowExternal: allowExternal) } catch let e as ParameterError {
                 let at = zip(scan.axes, p).map { "\($0.key) = \($1)" }.joined(separator: ", ")
                 throw ParameterError(file: file, message: "scan point \(at): \(e.message)")

@@ -2,7 +2,7 @@
 enum ScanParameters {
     static let axisKeys: [ParameterKey] = [
         ParameterKey("parameter", .string([]), .required, expected: "a dotted key of a numeric parameter, e.g. \"sampler.t_end\"",
-                     "the dotted key of a numeric parameter, e.g. `\"sampler.t_end\"`, `\"model.patch\"`, `\"guidance.weight\"`, `\"model.r\"` (not `run.seed`: use replicas)"),
+                     "the dotted key of a numeric parameter, e.g. `\"sampler.t_end\"`, `\"model.patch\"`, `\"guidance.weight\"`, `\"model.r\"` (not `run.seed`: use replicas); or `\"lattice.size\"` with integer `values` (L ≥ 2): lattices L^d, d the file's number of axes, at the file's spacing (box L·a), for finite-size scaling"),
         ParameterKey("values", .form("a non-empty array of numbers", json: .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("number")])])),
                      .absent("—"), "a list of values (integers stay integers: `model.patch = [3, 5, 7]`) …"),
         ParameterKey("from", .number, .absent("—"), "… or a grid of `points` values from `from` …"),

@@ -63,6 +63,18 @@ public struct ScanSpec: Sendable, Equatable {
         if ["run.name", "run.kind", "run.threads"].contains(key) {
             throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric physics or numerics parameter")
         }
+        if key == latticeSize {
+            // Sizes are lattice shapes: integers, given as a list.
+            let values = try s.value("values", default: nil) { v -> [ParameterValue]? in
+                guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ if case .int(let n) = $0 { n >= 2 } else { false } }) else { return nil }
+                return a
+            }
+            guard let shape = lookup(root, "lattice.shape"), case .array(let axes) = shape, !axes.isEmpty else {
+                throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "lattice.shape in the file, whose number of axes the sizes keep")
+            }
+            let sizes = values.compactMap(ParameterSection.number)
+            return Axis(key: key, values: values, logarithmic: sizes.min()! > 0 && sizes.max()! >= 4 * sizes.min()!)
+        }
         if let current = lookup(root, key), ParameterSection.number(current) == nil {
             throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric parameter (\(key) = \(current) in the file)")
         }
@@ -86,6 +98,24 @@ public struct ScanSpec: Sendable, Equatable {
             return .double(grid == "log" ? exp(log(from) + f * (log(to) - log(from))) : from + f * (to - from))
         }
         return Axis(key: key, values: values, logarithmic: grid == "log")
+    }
+
+    /// The pseudo-parameter of finite-size scans: an integer L that makes the lattice L^d (d the
+    /// file's number of axes) at the file's spacing, box_i = L·a_i.
+    static let latticeSize = "lattice.size"
+
+    /// Sets one axis's value in a parameter tree (`lattice.size` as its shape and box).
+    static func set(_ key: String, _ value: ParameterValue, in root: inout ParameterValue) throws {
+        guard key == latticeSize, case .int(let size) = value else {
+            try root.set(key.split(separator: ".").map(String.init), to: value)
+            return
+        }
+        guard case .array(let shape)? = lookup(root, "lattice.shape") else { return }
+        let n = shape.compactMap(ParameterSection.number)
+        let box = lookup(root, "lattice.box").flatMap { v -> [Double]? in if case .array(let b) = v { b.compactMap(ParameterSection.number) } else { nil } } ?? n
+        let spacing = zip(box, n).map { $0 / $1 }
+        try root.set(["lattice", "shape"], to: .array(n.map { _ in .int(size) }))
+        try root.set(["lattice", "box"], to: .array(spacing.map { .double($0 * Double(size)) }))
     }
 
     /// The value at a dotted key, if the file sets it.
