@@ -11,7 +11,7 @@ struct CriticalityCommand: ParsableCommand {
         commandName: "criticality",
         abstract: "Statistical physics of generative diffusion: spectral lattice field solvers and critical-regime analysis.",
         version: "\(Experiment.version) (git \(Experiment.revision))",
-        subcommands: [Run.self, Analyze.self, Evaluate.self, Info.self, Bench.self, Schema.self])
+        subcommands: [Run.self, Analyze.self, FSS.self, Evaluate.self, Info.self, Bench.self, Schema.self])
 }
 
 /// An error as one line on stderr and its exit code: 2 for bad input (the parameter file, the
@@ -144,6 +144,42 @@ struct Analyze: ParsableCommand {
             print("results: \(folder.path)/index.html")
         } catch {
             throw fail(error, file: trajectory)
+        }
+    }
+}
+
+struct FSS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fss",
+        abstract: "Finite-size scaling of a scan over lattice.size and a control parameter: crossings and collapses, with bootstrap intervals.",
+        discussion: "SCAN is the results folder of a run whose [scan] has lattice.size and one other parameter (docs/theory.md §12).")
+
+    @Argument(help: "The scan's results folder.")
+    var scan: String
+
+    @Option(help: "A dimensionless ratio the runs report (crossings; collapse with ω = 0).")
+    var ratio = "binder"
+
+    @Option(help: "A susceptibility the runs report (collapse with ω = γ/ν fitted).")
+    var susceptibility: String?
+
+    @Option(help: "Bootstrap resamples.")
+    var resamples = 200
+
+    @Option(help: "Results folder (default: SCAN-fss).")
+    var out: String?
+
+    func run() throws {
+        var words = ["criticality", "fss", scan, "--ratio", ratio]
+        if let susceptibility { words += ["--susceptibility", susceptibility] }
+        if let out { words += ["--out", out] }
+        do {
+            guard resamples >= 10 else { throw ParameterError(file: "--resamples", message: "\(resamples): expected at least 10") }
+            let folder = try FiniteSizeScan.run(scan: scan, ratio: ratio, susceptibility: susceptibility, out: out, resamples: resamples,
+                                                commandLine: words.joined(separator: " "))
+            print("results: \(folder.path)/index.html")
+        } catch {
+            throw fail(error, file: scan)
         }
     }
 }

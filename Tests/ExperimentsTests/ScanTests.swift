@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CriticalityDiffusion
+import CriticalityLattice
 @testable import CriticalityAnalysis
 @testable import CriticalityExperiments
 
@@ -152,4 +153,50 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
         let f = try writeTiny(tiny + "\n[scan]\nparameter = \"lattice.size\"\n" + bad + "\n")
         #expect(throws: ParameterError.self) { _ = try Scan.validated(file: f, root: try ParameterFile.load(f, overrides: []), seed: nil) }
     }
+}
+
+/// `criticality fss` on a scan folder of synthetic data from the scaling form (x_c = 0.3, ν = 1,
+/// γ/ν = 7/4, 1 % errors, L = 8 … 64): the crossings and both collapses recover the truth
+/// within 4 bootstrap SE; a scan without lattice.size is refused.
+@Test func fssOfASyntheticScanRecoversTheCriticalPoint() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let scan = dir.appendingPathComponent("scan")
+    try FileManager.default.createDirectory(at: scan, withIntermediateDirectories: true)
+    let columns = ["lattice.size", "model.r", "binder", "binder_se", "susceptibility", "susceptibility_se"]
+    let noise = GaussianNoise(seed: 4)
+    var rows: [Double] = []
+    for (k, size) in [8.0, 16, 32, 64].enumerated() {
+        for j in 0..<81 {
+            let x = 0.2 + 0.2 * Double(j) / 80, s = (x - 0.3) * size
+            let (u, chi) = (2 + tanh(s), pow(size, 1.75) * exp(-s * s / 2))
+            let z = [0, 1].map { GaussianNoise.uniform(key: noise.key(member: k, step: j, stream: UInt64($0)), index: 0) }
+            // Box–Muller from the two uniforms.
+            let g = (-2 * log(z[0])).squareRoot(), (g1, g2) = (g * cos(2 * .pi * z[1]), g * sin(2 * .pi * z[1]))
+            rows += [size, x, u * (1 + 0.01 * g1), 0.01 * u, chi * (1 + 0.01 * g2), 0.01 * chi]
+        }
+    }
+    try NPY.encode(rows, shape: [rows.count / columns.count, columns.count]).write(to: scan.appendingPathComponent("scan.npy"))
+    try JSONSerialization.data(withJSONObject: ["columns": columns]).write(to: scan.appendingPathComponent("summary.json"))
+    try JSONSerialization.data(withJSONObject: ["package": "Criticality", "scan": ["axes": ["lattice.size", "model.r"], "replicas": 1]])
+        .write(to: scan.appendingPathComponent("run.json"))
+    let out = dir.appendingPathComponent("fss")
+    let (code, stderr) = try runCLI(["fss", scan.path, "--susceptibility", "susceptibility", "--resamples", "40", "--out", out.path])
+    #expect(code == 0, "\(stderr)")
+    let s = try json(out)
+    func within(_ key: String, _ truth: Double) -> Bool {
+        guard let v = s[key] as? Double, let ci = s[key + "_ci95"] as? [Double] else { return false }
+        return abs(v - truth) <= 4 / 1.96 * (ci[1] - ci[0]) / 2
+    }
+    for (key, truth) in [("binder_x_c", 0.3), ("binder_inverse_nu", 1), ("susceptibility_x_c", 0.3), ("susceptibility_inverse_nu", 1), ("susceptibility_gamma_over_nu", 1.75)] {
+        #expect(within(key, truth), "\(key): \(String(describing: s[key])) \(String(describing: s[key + "_ci95"]))")
+    }
+    let crossings = try String(contentsOf: out.appendingPathComponent("crossings.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(crossings.count == 3)
+    for line in crossings { #expect(abs(Double(line.split(separator: ",")[2])! - 0.3) < 0.004, "\(line)") }
+    for f in ["fss.csv", "collapse.svg", "index.html", "run.json"] { #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f)") }
+    // A scan of something else.
+    try JSONSerialization.data(withJSONObject: ["package": "Criticality", "scan": ["axes": ["model.r"], "replicas": 1]]).write(to: scan.appendingPathComponent("run.json"))
+    let (bad, message) = try runCLI(["fss", scan.path, "--out", dir.appendingPathComponent("bad").path])
+    #expect(bad == 2 && message.contains("expected lattice.size and one control parameter"), "\(message)")
 }
