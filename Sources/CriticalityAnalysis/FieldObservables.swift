@@ -97,7 +97,7 @@ public struct FieldObservables: Sendable {
         return Summary(
             s: s.map(\.mean), sError: s.map(\.standardError),
             g: (0..<bins).map { b in gRows.reduce(0) { $0 + $1[b] } / Double(samples.count) },
-            order: OrderParameter(magnetisations: samples.map(\.m), volume: lattice.volume, temperature: temperature),
+            order: OrderParameter(magnetisations: samples.map(\.m), volume: lattice.volume, sites: lattice.siteCount, temperature: temperature),
             xiOneOverE: Estimate.jackknife(gRows) { CorrelationLength.oneOverE(distance: r, correlation: $0) },
             xiSecondMoment: CorrelationLength.length(fromSquared: Estimate.jackknife(sRows.map { [$0[0], $0.count > 1 ? $0[1] : .nan] }) {
                 CorrelationLength.secondMomentSquared(s0: $0[0], s1: $0[1], k1: k1)

@@ -73,9 +73,13 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     let z = UnsafeMutablePointer<Double>.allocate(capacity: n)
     defer { z.deallocate() }
     GaussianNoise(seed: 8).fill(z, count: n, member: 0, step: 0)
-    let op = OrderParameter(magnetisations: Array(UnsafeBufferPointer(start: z, count: n)), volume: 2, temperature: 0.5)
+    let op = OrderParameter(magnetisations: Array(UnsafeBufferPointer(start: z, count: n)), volume: 2, sites: 10, temperature: 0.5)
     #expect(abs(op.binder.mean) < 4 * op.binder.standardError)
     #expect(abs(op.susceptibility.mean - 4) < 4 * op.susceptibility.standardError)  // V·var/T = 2·1/0.5
+    // m ~ N(0, 1): ⟨m⁴⟩ = 3, and χ_N = N(1 − 2/π) (⟨|m|⟩ = √(2/π)).
+    #expect(abs(op.m4.mean - 3) < 4 * op.m4.standardError)
+    #expect(abs(op.finiteSizeSusceptibility.mean - 10 * (1 - 2 / Double.pi)) < 4 * op.finiteSizeSusceptibility.standardError)
+    validation("χ_N of 4000 standard normal magnetisations, N = 10", String(format: "%@ (expected %.4f)", op.finiteSizeSusceptibility.formatted, 10 * (1 - 2 / Double.pi)))
 }
 
 @Test func secondMomentErrorsReflectTheScatterOfOrnsteinZernikeFields() throws {

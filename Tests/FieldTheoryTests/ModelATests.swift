@@ -38,7 +38,7 @@ func stationaryLinearModelAHasTheOrnsteinZernikeStructureFactor(shape: [Int], bo
     // Fluctuation–dissipation: χ = V(⟨m²⟩ − ⟨m⟩²)/T = 1/r.
     let m = samples.map { ($0[0] / l.volume).squareRoot() }  // |m| from S(0) = V m²
     let chi = OrderParameter(magnetisations: m.enumerated().map { $0.offset % 2 == 0 ? $0.element : -$0.element },
-                             volume: l.volume, temperature: T)
+                             volume: l.volume, sites: l.siteCount, temperature: T)
     #expect(abs(chi.m2.mean * l.volume / T - 1 / r) < 4 * chi.m2.standardError * l.volume / T)
     validation("χ = V⟨m²⟩/T = 1/r, \(shape)", "\(chi.m2.mean * l.volume / T) ± \(chi.m2.standardError * l.volume / T) (expected \(1 / r))")
 }

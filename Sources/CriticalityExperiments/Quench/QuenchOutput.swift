@@ -10,13 +10,14 @@ enum QuenchOutput {
 
         // Time series
         let header = ["t", "m", "m_se", "abs_m", "abs_m_se", "m2", "m2_se", "susceptibility", "susceptibility_se", "binder", "binder_se",
-                      "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "xi_oz", "xi_oz_se"]
+                      "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "xi_oz", "xi_oz_se", "m4", "m4_se", "chi", "chi_se"]
         let rows = r.times.indices.map { j -> [Double] in
             let o = r.order[j]
             return [r.times[j], o.m.mean, o.m.standardError, o.absM.mean, o.absM.standardError, o.m2.mean, o.m2.standardError,
                     o.susceptibility.mean, o.susceptibility.standardError, o.binder.mean, o.binder.standardError,
                     r.xiOneOverE[j].mean, r.xiOneOverE[j].standardError, r.xiSecondMoment[j].mean, r.xiSecondMoment[j].standardError,
-                    r.xiOrnsteinZernike[j].mean, r.xiOrnsteinZernike[j].standardError]
+                    r.xiOrnsteinZernike[j].mean, r.xiOrnsteinZernike[j].standardError,
+                    o.m4.mean, o.m4.standardError, o.finiteSizeSusceptibility.mean, o.finiteSizeSusceptibility.standardError]
         }
         try folder.write("timeseries.csv", CSV.table(header: header, rows: rows))
         try folder.write("t.npy", array: r.times, shape: [r.times.count], dims: ["t"])
@@ -108,7 +109,7 @@ enum QuenchOutput {
             ("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers"), ("parameters.toml", "effective parameters"),
         ]
 
-        let o = r.order[last]
+        let o = r.order[last], L = spec.lattice.boxLength.max()!
         var summary: [String: Any] = [
             "t_final": r.times[last],
             "xi_1e": r.xiOneOverE[last].mean, "xi_1e_se": r.xiOneOverE[last].standardError,
@@ -117,6 +118,10 @@ enum QuenchOutput {
             "m2": o.m2.mean, "m2_se": o.m2.standardError, "abs_m": o.absM.mean, "abs_m_se": o.absM.standardError,
             "binder": o.binder.mean, "binder_se": o.binder.standardError,
             "susceptibility": o.susceptibility.mean, "susceptibility_se": o.susceptibility.standardError,
+            "m4": o.m4.mean, "m4_se": o.m4.standardError, "chi": o.finiteSizeSusceptibility.mean, "chi_se": o.finiteSizeSusceptibility.standardError,
+            // ξ/L for finite-size scaling, L the longest side.
+            "xi_1e_over_l": r.xiOneOverE[last].mean / L, "xi_1e_over_l_se": r.xiOneOverE[last].standardError / L,
+            "xi_2nd_over_l": r.xiSecondMoment[last].mean / L, "xi_2nd_over_l_se": r.xiSecondMoment[last].standardError / L,
             "members": spec.members, "steps_per_member": r.stepsPerMember,
             "member_steps_per_second": Double(spec.members * r.stepsPerMember) / r.wallSeconds,
         ]
