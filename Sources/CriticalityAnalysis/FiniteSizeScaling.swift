@@ -20,6 +20,14 @@ public enum FiniteSizeScaling {
             precondition(x.count == y.count && y.count == error.count && x.count >= 2)
             self.size = size; self.x = x; self.y = y; self.error = error
         }
+
+        /// A parametric redraw: every y from N(y, error²), the normals keyed by (noise's seed,
+        /// replicate, index, stream) so that redraws are reproducible and thread-independent.
+        public func redrawn(_ noise: GaussianNoise, replicate: Int, index: Int, stream: UInt64) -> Curve {
+            var z = [Double](repeating: 0, count: y.count)
+            z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: replicate, step: index, stream: stream) }
+            return Curve(size: size, x: x, y: zip(y, zip(error, z)).map { $0 + $1.0 * $1.1 }, error: error)
+        }
     }
 
     /// Where two curves cross: among the sign changes of d = y_a − y_b on their common grid,
@@ -118,11 +126,7 @@ public enum FiniteSizeScaling {
         -> (criticalPoint: ConfidenceInterval, inverseNu: ConfidenceInterval, exponent: ConfidenceInterval) {
         let noise = GaussianNoise(seed: seed)
         let fits = Ensemble.map(members: resamples, threads: threads) { b -> Parameters in
-            let drawn = curves.enumerated().map { k, c -> Curve in
-                var z = [Double](repeating: 0, count: c.y.count)
-                z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: b, step: k, stream: 7) }
-                return Curve(size: c.size, x: c.x, y: zip(c.y, zip(c.error, z)).map { $0 + $1.0 * $1.1 }, error: c.error)
-            }
+            let drawn = curves.enumerated().map { k, c in c.redrawn(noise, replicate: b, index: k, stream: 7) }
             return collapse(drawn, start: fit.parameters, fixedExponent: fixedExponent).parameters
         }
         let b = Bootstrap(resamples: resamples, level: level, seed: seed), p = fit.parameters

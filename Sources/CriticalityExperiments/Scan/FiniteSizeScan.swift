@@ -54,11 +54,7 @@ public enum FiniteSizeScan {
             for (a, b) in zip(ratioCurves, ratioCurves.dropFirst()) {
                 guard let x = FiniteSizeScaling.crossing(a, b) else { continue }
                 let draws = (0..<resamples).map { r -> Double in
-                    let drawn = [a, b].enumerated().map { k, c -> FiniteSizeScaling.Curve in
-                        var z = [Double](repeating: 0, count: c.y.count)
-                        z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: r, step: k, stream: 8) }
-                        return .init(size: c.size, x: c.x, y: zip(c.y, zip(c.error, z)).map { $0 + $1.0 * $1.1 }, error: c.error)
-                    }
+                    let drawn = [a, b].enumerated().map { k, c in c.redrawn(noise, replicate: r, index: k, stream: 8) }
                     return FiniteSizeScaling.crossing(drawn[0], drawn[1]) ?? .nan
                 }
                 let ci = boot.percentile(estimate: x, draws)
