@@ -14,6 +14,8 @@ public struct FieldObservables: Sendable {
     public let correlation: CorrelationFunction
     /// Number of G(r) bins kept: those up to half the shortest box length.
     public let bins: Int
+    /// What m is (docs/theory.md §12.1).
+    public let orderParameter: OrderParameterField
     let transform: FourierTransform
 
     /// One member's measurement.
@@ -54,9 +56,10 @@ public struct FieldObservables: Sendable {
         public var xiIntegrated: Estimate
     }
 
-    public init(_ lattice: Lattice, transform: FourierTransform) {
+    public init(_ lattice: Lattice, transform: FourierTransform, orderParameter: OrderParameterField = .uniform) {
         self.lattice = lattice
         self.transform = transform
+        self.orderParameter = orderParameter
         structureFactor = StructureFactor(lattice)
         correlation = CorrelationFunction(lattice)
         let maxDistance = lattice.boxLength.min()! / 2
@@ -66,15 +69,15 @@ public struct FieldObservables: Sendable {
     public var distance: [Double] { Array(correlation.distance[0..<bins]) }
 
     /// Measures a field whose spectrum is known (scratch buffers are overwritten).
-    public func measure(spectrum: SpectralField, mean: Double, scratch: SpectralField, work: RealField) -> Sample {
-        Sample(m: mean, s: structureFactor.shellAverages(spectrum),
+    public func measure(_ field: RealField, knownSpectrum spectrum: SpectralField, scratch: SpectralField, work: RealField) -> Sample {
+        Sample(m: orderParameter.value(field, spectrum: spectrum, structureFactor: structureFactor), s: structureFactor.shellAverages(spectrum),
                g: Array(correlation.radialProfile(spectrum: spectrum, transform: transform, scratch: scratch, work: work)[0..<bins]))
     }
 
     /// Measures a field (one forward FFT into `spectrum`; all three buffers are overwritten).
     public func measure(_ field: RealField, spectrum: SpectralField, scratch: SpectralField, work: RealField) -> Sample {
         transform.forward(field, into: spectrum)
-        return measure(spectrum: spectrum, mean: field.mean, scratch: scratch, work: work)
+        return measure(field, knownSpectrum: spectrum, scratch: scratch, work: work)
     }
 
     /// Measures a field and its sign (−1, 0, 1, written into `sign`): the pair every

@@ -157,11 +157,20 @@ struct FSS: ParsableCommand {
     @Argument(help: "The scan's results folder.")
     var scan: String
 
-    @Option(help: "A dimensionless ratio the runs report (crossings; collapse with ω = 0).")
-    var ratio = "binder"
+    @Option(help: "A dimensionless ratio the runs report (crossings, their L → ∞ limit, collapse with ω = 0); repeat for several. Default: binder.")
+    var ratio: [String] = []
 
     @Option(help: "A susceptibility the runs report (collapse with ω = γ/ν fitted).")
     var susceptibility: String?
+
+    @Option(help: "The control parameter of a scan over lattice.size alone: t or log_lambda (default t).")
+    var control: String?
+
+    @Option(help: "ω, the correction-to-scaling exponent of the crossings' L → ∞ extrapolation.")
+    var correctionExponent = 1.0
+
+    @Option(help: "Leave out sizes below this.")
+    var smallest: Double?
 
     @Option(help: "Bootstrap resamples.")
     var resamples = 200
@@ -170,13 +179,19 @@ struct FSS: ParsableCommand {
     var out: String?
 
     func run() throws {
-        var words = ["criticality", "fss", scan, "--ratio", ratio]
+        let ratios = ratio.isEmpty ? ["binder"] : ratio
+        var words = ["criticality", "fss", scan] + ratios.flatMap { ["--ratio", $0] }
         if let susceptibility { words += ["--susceptibility", susceptibility] }
+        if let control { words += ["--control", control] }
+        if correctionExponent != 1 { words += ["--correction-exponent", "\(correctionExponent)"] }
+        if let smallest { words += ["--smallest", "\(smallest)"] }
         if let out { words += ["--out", out] }
         do {
             guard resamples >= 10 else { throw ParameterError(file: "--resamples", message: "\(resamples): expected at least 10") }
-            let folder = try FiniteSizeScan.run(scan: scan, ratio: ratio, susceptibility: susceptibility, out: out, resamples: resamples,
-                                                commandLine: words.joined(separator: " "))
+            guard correctionExponent > 0 else { throw ParameterError(file: "--correction-exponent", message: "\(correctionExponent): expected a positive exponent") }
+            let request = FiniteSizeScan.Request(ratios: ratios, susceptibility: susceptibility, control: control, correctionExponent: correctionExponent,
+                                                 smallest: smallest, resamples: resamples)
+            let folder = try FiniteSizeScan.run(scan: scan, request: request, out: out, commandLine: words.joined(separator: " "))
             print("results: \(folder.path)/index.html")
         } catch {
             throw fail(error, file: scan)

@@ -121,3 +121,35 @@ private func curieWeiss(spins n: Int, coupling k: Double) -> (binder: Double, ch
     }
     #expect(abs(c.parameters.exponent - 0.5) < 0.03)
 }
+
+/// The L → ∞ extrapolation with e held recovers v∞ from v = v∞ + a L^{−e} with noise, within 4
+/// standard deviations of its redraws; with e fitted, it recovers both from exact values.
+@Test func extrapolationToInfiniteSizeRecoversTheLimit() {
+    let sizes = [9.8, 13.9, 19.6, 27.7, 39.2, 55.4], (limit, amplitude, exponent) = (0.6107, -0.4, 1.75)
+    let errors = sizes.map { 0.002 * pow($0 / 10, 0.5) }
+    let noise = GaussianNoise(seed: 4)
+    func draw(_ r: Int) -> [Double] {
+        var z = [Double](repeating: 0, count: sizes.count)
+        z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: r, step: 0) }
+        return sizes.indices.map { limit + amplitude * pow(sizes[$0], -exponent) + errors[$0] * z[$0] }
+    }
+    let values = draw(0)
+    let fit = FiniteSizeScaling.Extrapolation(sizes: sizes, values: values, errors: errors, exponent: exponent)!
+    let limits = (1...200).compactMap { FiniteSizeScaling.Extrapolation(sizes: sizes, values: draw($0), errors: errors, exponent: exponent)?.limit }
+    let sd = Estimate(samples: limits).standardError * Double(limits.count).squareRoot()
+    print(String(format: "validation: extrapolation of v∞ + a L^{-e} (v∞ = 0.6107, e = 1.75 held): v∞ %.5f ± %.5f, e %.3f, χ² %.2f on 4 degrees of freedom",
+                 fit.limit, sd, fit.exponent, fit.chiSquared))
+    #expect(abs(fit.limit - limit) < 4 * sd)
+    // χ² on 4 degrees of freedom: below 23 with probability 1 − 1e-4.
+    #expect(fit.chiSquared < 23)
+    // Exact values, e fitted: exact recovery on the grid of exponents.
+    let exact = FiniteSizeScaling.Extrapolation(sizes: sizes, values: sizes.map { limit + amplitude * pow($0, -exponent) }, errors: errors, exponent: nil)!
+    #expect(abs(exact.limit - limit) < 1e-10 && abs(exact.exponent - exponent) < 1e-12)
+    // Three values: e can only be held.
+    #expect(FiniteSizeScaling.Extrapolation(sizes: Array(sizes.prefix(3)), values: Array(values.prefix(3)), errors: errors, exponent: nil) == nil)
+    #expect(FiniteSizeScaling.Extrapolation(sizes: Array(sizes.prefix(3)), values: Array(values.prefix(3)), errors: errors, exponent: 1.25)!.exponent == 1.25)
+    // The value at a crossing: exact on straight lines.
+    let x = [0.0, 1.0]
+    let a = FiniteSizeScaling.Curve(size: 2, x: x, y: [0, 2], error: [1, 1]), b = FiniteSizeScaling.Curve(size: 4, x: x, y: [0.5, 1.5], error: [1, 1])
+    #expect(FiniteSizeScaling.value(a, b, at: 0.5) == 1)
+}

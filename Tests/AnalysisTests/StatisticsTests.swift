@@ -36,3 +36,47 @@ import Testing
         #expect(abs(p - c.p) < c.tol, "t = \(c.t), ν = \(c.nu): \(p)")
     }
 }
+
+/// τ_int of an AR(1) series x_{i+1} = φ x_i + √(1 − φ²) z is (1 + φ)/(2(1 − φ)); the pooled
+/// estimate over independent series with Sokal's window recovers it within 4 of its errors
+/// (the window truncates a tail of relative size φ^W ≈ 1e-3 here).
+@Test func autocorrelationTimeOfAnAutoregressiveSeries() {
+    let noise = GaussianNoise(seed: 11)
+    for phi in [0.0, 0.5, 0.9] {
+        let series = (0..<16).map { member -> [Double] in
+            var z = [Double](repeating: 0, count: 20000)
+            z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: member, step: 0) }
+            var x = z[0], out: [Double] = []
+            for i in 1..<z.count { x = phi * x + (1 - phi * phi).squareRoot() * z[i]; out.append(x) }
+            return out
+        }
+        let tau = AutocorrelationTime(series: series)!, exact = (1 + phi) / (2 * (1 - phi))
+        print(String(format: "validation: τ_int of AR(1) φ = %.1f: %.4f ± %.4f (exact %.4f), window %d", phi, tau.tau, tau.standardError, exact, tau.window))
+        #expect(abs(tau.tau - exact) < 4 * tau.standardError)
+    }
+    // A series too short for its correlation: no estimate rather than a wrong one.
+    #expect(AutocorrelationTime(series: [(0..<40).map { Double($0) }]) == nil)
+}
+
+/// Pooled equilibrium moments equal the direct sums over every sample, and their jackknife
+/// error over members agrees with the scatter of member means (each member one block).
+@Test func equilibriumAveragesPoolMembersAndSamples() {
+    let noise = GaussianNoise(seed: 12)
+    let series = (0..<8).map { member -> [EquilibriumAverage.Sample] in
+        var z = [Double](repeating: 0, count: 300)
+        z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: member, step: 0) }
+        return z.map { EquilibriumAverage.Sample(m: $0, s0: 2 + $0 * $0, s1: 1) }
+    }
+    let e = EquilibriumAverage(series: series, sites: 100, k1: 0.5, boxLength: 10)
+    let all = series.flatMap { $0 }, n = Double(all.count)
+    let m2 = all.reduce(0) { $0 + $1.m * $1.m } / n, m4 = all.reduce(0) { $0 + pow($1.m, 4) } / n, am = all.reduce(0) { $0 + abs($1.m) } / n
+    let s0 = all.reduce(0) { $0 + $1.s0 } / n
+    #expect(abs(e.m2.mean - m2) < 1e-13 && abs(e.m4.mean - m4) < 1e-13 && abs(e.absM.mean - am) < 1e-13)
+    #expect(abs(e.binder.mean - (1 - m4 / (3 * m2 * m2))) < 1e-13)
+    #expect(abs(e.susceptibility.mean - 100 * (m2 - am * am)) < 1e-11)
+    #expect(abs(e.xiSecondMomentOverL.mean - ((s0 - 1) / 0.25).squareRoot() / 10) < 1e-13)
+    // The mean's jackknife error is the standard error of the 8 member means.
+    let means = series.map { s in s.reduce(0) { $0 + $1.m } / Double(s.count) }
+    #expect(abs(e.m.standardError - Estimate(samples: means).standardError) < 1e-13)
+    #expect(e.samplesPerMember == 300)
+}

@@ -106,3 +106,19 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     #expect(abs(ratio - 1) < 4 / (2 * Double(ensembles)).squareRoot())
     #expect(abs(spread.mean - xi) < 4 * spread.standardError + xi / Double(members))
 }
+
+/// The order parameters of theory.md §12.1 on exact fields: the shell amplitude of a·cos(k·x)
+/// is its rms a/√2 (and 0 on another shell); the projection on w = 1 is the mean, on the
+/// pattern itself the amplitude a.
+@Test func orderParameterFieldsOnExactPatterns() {
+    let l = try! Lattice(shape: [16, 16], boxLength: [16, 16]), a = 0.7
+    let pattern = (0..<256).map { cos(2 * Double.pi * (3 * Double($0 % 16) + 4 * Double($0 / 16)) / 16) }
+    let field = RealField(l) { 0.2 + a * pattern[$0] }, spectrum = SpectralField(l)
+    FourierTransform.plan(l).forward(field, into: spectrum)
+    let sf = StructureFactor(l)
+    #expect(abs(OrderParameterField.shell(label: 25).value(field, spectrum: spectrum, structureFactor: sf) - a / 2.squareRoot()) < 1e-12)
+    #expect(abs(OrderParameterField.shell(label: 9).value(field, spectrum: spectrum, structureFactor: sf)) < 1e-12)
+    #expect(abs(OrderParameterField.uniform.value(field, spectrum: spectrum, structureFactor: sf) - 0.2) < 1e-12)
+    #expect(abs(OrderParameterField.projection([Double](repeating: 1, count: 256)).value(field, spectrum: spectrum, structureFactor: sf) - 0.2) < 1e-12)
+    #expect(abs(OrderParameterField.projection(pattern).value(field, spectrum: spectrum, structureFactor: sf) - a) < 1e-12)
+}

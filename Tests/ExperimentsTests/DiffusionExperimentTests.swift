@@ -98,6 +98,15 @@ count = 4
     #expect(try array(one, "correlation.npy").shape == [t, 4, r])
     #expect(try array(one, "snapshots.npy").shape == [2, 16, 16])
     #expect(try array(one, "samples.npy").shape == [3, 16, 16])
+    // Order-parameter statistics: ⟨m²⟩ as in xi's companion timeseries, sign fields' U ≤ 2/3.
+    let order = try array(one, "order.npy")
+    #expect(order.shape == [t, 4, 8])
+    let timeseries = try String(contentsOf: one.appendingPathComponent("timeseries.csv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    let m2Column = timeseries[0].firstIndex(of: "m2_sign_D")!, binderColumn = timeseries[0].firstIndex(of: "binder_sign_D")!
+    for j in 0..<t {
+        #expect(abs(Double(timeseries[j + 1][m2Column])! - order.values[(j * 4 + 3) * 8 + 2]) < 1e-12)
+        #expect(Double(timeseries[j + 1][binderColumn])! == order.values[(j * 4 + 3) * 8 + 4] && order.values[(j * 4 + 3) * 8 + 4] <= 2.0 / 3 + 1e-12)
+    }
     let lambda = try array(one, "log_lambda.npy").values, times = try array(one, "t.npy").values
     for (tt, l) in zip(times, lambda) { #expect(abs(l - log(exp(-tt) / -expm1(-tt))) < 1e-12) }
     for f in ["xi.npy", "structure_factor.npy", "correlation.npy", "snapshots.npy", "samples.npy", "timeseries.csv"] {
@@ -172,6 +181,9 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("ddpm key on vp", overrides: ["schedule.beta_max=10"], expected: ["schedule.beta_max does not apply to schedule.type = \"vp\" (only to \"ddpm\")"]),
     .init("key of another model", overrides: ["model.amplitude=2"], expected: ["model.amplitude does not apply to model.type = \"binary-patch\""]),
     .init("data for a data-free model", overrides: ["data.source=\"stripes\""], expected: ["[data] applies only to"]),
+    .init("ring order parameter without a ring", overrides: ["observe.order_parameter=\"ring\""], expected: ["observe.order_parameter = \"ring\"", "not off k = 0 (no ring)"]),
+    .init("unknown order parameter", overrides: ["observe.order_parameter=\"staggered\""], expected: ["observe.order_parameter = \"staggered\"", "\"uniform\", \"ring\" or the path of an .npy"]),
+    .init("projection field of the wrong shape", overrides: ["observe.order_parameter=\"labels.npy\""], data: labels, expected: ["labels.npy", "a projection field of shape [5]: expected [16, 16]"]),
     .init("snapshot outside the path", overrides: ["observe.snapshots=[20.0]"], expected: ["observe.snapshots = [20.0]", "within [sampler.t_end, sampler.t_start]"]),
     .init("missing data file", base: idealParameters, data: labels, expected: ["images.npy: no such data file"]),
     .init("wrong dtype", base: idealParameters, data: { dir in

@@ -85,3 +85,51 @@ func writeTiny(_ text: String = tiny) throws -> String {
     #expect(abs(fit.exponent - 0.25) < 1e-12 && abs(exp(fit.intercept) - 1.7) < 1e-12)
     #expect(abs(fit.exponentError - 0.01 / (x.map { pow(log($0) - x.map(log).reduce(0, +) / 5, 2) }.reduce(0, +)).squareRoot()) < 1e-12)
 }
+
+/// `[equilibrium]` on linear model A, where the uniform mode is an exact Ornstein–Zernike
+/// process at any dt: ⟨m²⟩ = T/(rV), Binder U = 0, χ_N = N⟨m²⟩(1 − 2/π), and τ_int of m
+/// sampled every Δ is ½ coth(rΔ/2) samples (ρ(k) = e^{−rΔk}). Each within 4 standard errors;
+/// and the parameters are checked.
+@Test func equilibriumAveragesOfLinearModelAMatchTheOrnsteinUhlenbeckProcess() throws {
+    let text = """
+        [run]
+        members = 16
+        [lattice]
+        shape = [8, 8]
+        [model]
+        r = 0.5
+        u = 0.0
+        temperature = 1.0
+        [integrator]
+        dt = 0.1
+        t_end = 2000.0
+        [observe]
+        schedule = "linear"
+        count = 1
+        [equilibrium]
+        from = 20.0
+        every = 0.5
+        """
+    let file = try writeTiny(text)
+    let out = (file as NSString).deletingLastPathComponent + "/eq"
+    let folder = try Experiment.run(file: file, out: out, seed: 1, overrides: [], progress: false)
+    let s = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
+    func value(_ k: String) -> (Double, Double) { (s[k] as! Double, s[k + "_se"] as! Double) }
+    let m2 = 1.0 / (0.5 * 64), tau = 0.5 / tanh(0.125) * 0.5
+    for (key, exact) in [("eq_m2", m2), ("eq_binder", 0), ("eq_chi", 64 * m2 * (1 - 2 / Double.pi)), ("eq_tau_int_m", tau), ("eq_tau_int_m2", 0.5 / tanh(0.25) * 0.5)] {
+        let (v, se) = value(key)
+        print(String(format: "validation: [equilibrium] linear model A %@ = %.5f ± %.5f (exact %.5f)", key, v, se, exact))
+        #expect(abs(v - exact) < 4 * se, "\(key) = \(v) ± \(se), exact \(exact)")
+    }
+    #expect(abs(s["eq_binder_drift_sigma"] as! Double) < 4)
+    let mag = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("magnetisation.npy")), file: "magnetisation.npy")
+    #expect(mag.shape == [16, 3961])
+    // Bad input: too few samples, a start past the end, a model other than model A.
+    let swiftHohenberg = try writeTiny(text.replacingOccurrences(of: "r = 0.5\nu = 0.0", with: "type = \"swift-hohenberg\"\nr = 0.5\nwavenumber = 1.0"))
+    for (file, override, fragment) in [(file, "equilibrium.every=200.0", "at least 16 samples"), (file, "equilibrium.from=2000.0", "below integrator.t_end"),
+                                       (swiftHohenberg, "run.members=2", "model A at constant model.r")] {
+        #expect { _ = try ExperimentSpec.load(file: file, overrides: [override]) } throws: { e in
+            (e as? ParameterError)?.description.contains(fragment) == true
+        }
+    }
+}

@@ -156,8 +156,8 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
 }
 
 /// `criticality fss` on a scan folder of synthetic data from the scaling form (x_c = 0.3, ν = 1,
-/// γ/ν = 7/4, 1 % errors, L = 8 … 64): the crossings and both collapses recover the truth
-/// within 4 bootstrap SE; a scan without lattice.size is refused.
+/// γ/ν = 7/4, 1 % errors, L = 8 … 64): the crossings, their L → ∞ limits (point and value) and
+/// both collapses recover the truth within 4 bootstrap SE; a scan without lattice.size is refused.
 @Test func fssOfASyntheticScanRecoversTheCriticalPoint() throws {
     let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -188,15 +188,16 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
         guard let v = s[key] as? Double, let ci = s[key + "_ci95"] as? [Double] else { return false }
         return abs(v - truth) <= 4 / 1.96 * (ci[1] - ci[0]) / 2
     }
-    for (key, truth) in [("binder_x_c", 0.3), ("binder_inverse_nu", 1), ("susceptibility_x_c", 0.3), ("susceptibility_inverse_nu", 1), ("susceptibility_gamma_over_nu", 1.75)] {
+    for (key, truth) in [("binder_x_c", 0.3), ("binder_inverse_nu", 1), ("susceptibility_x_c", 0.3), ("susceptibility_inverse_nu", 1), ("susceptibility_gamma_over_nu", 1.75),
+                         ("binder_crossing_limit", 0.3), ("binder_crossing_value_limit", 2)] {
         #expect(within(key, truth), "\(key): \(String(describing: s[key])) \(String(describing: s[key + "_ci95"]))")
     }
     let crossings = try String(contentsOf: out.appendingPathComponent("crossings.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
     #expect(crossings.count == 3)
-    for line in crossings { #expect(abs(Double(line.split(separator: ",")[2])! - 0.3) < 0.004, "\(line)") }
+    for line in crossings { #expect(abs(Double(line.split(separator: ",")[3])! - 0.3) < 0.004, "\(line)") }
     for f in ["fss.csv", "collapse.svg", "index.html", "run.json"] { #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f)") }
     // A scan of something else.
     try JSONSerialization.data(withJSONObject: ["package": "Criticality", "scan": ["axes": ["model.r"], "replicas": 1]]).write(to: scan.appendingPathComponent("run.json"))
     let (bad, message) = try runCLI(["fss", scan.path, "--out", dir.appendingPathComponent("bad").path])
-    #expect(bad == 2 && message.contains("expected lattice.size and one control parameter"), "\(message)")
+    #expect(bad == 2 && message.contains("expected lattice.size, alone or with one control parameter"), "\(message)")
 }

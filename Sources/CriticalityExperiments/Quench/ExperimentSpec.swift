@@ -49,6 +49,14 @@ public struct ExperimentSpec: Sendable {
     public var scheduleStart: Double
     public var snapshots: [Double]
     public var kibbleZurek: KibbleZurek?
+    /// `[equilibrium]`: time-series sampling from `fromStep` every `everySteps` steps.
+    public struct Equilibrium: Sendable, Equatable {
+        public var fromStep: Int
+        public var everySteps: Int
+        /// The sampled steps, up to the final one.
+        public func steps(finalStep: Int) -> [Int] { Array(stride(from: fromStep, through: finalStep, by: everySteps)) }
+    }
+    public var equilibrium: Equilibrium?
     /// The parameters as read (every default filled in).
     var parameters: ParameterValue = .table([:])
 
@@ -138,6 +146,23 @@ public struct ExperimentSpec: Sendable {
             }
         } else if root.hasTable("kibble_zurek") {
             throw ParameterError(file: file, message: "[kibble_zurek] needs run.kind = \"kibble-zurek\"")
+        }
+        if root.hasTable("equilibrium") {
+            let eq = try section(t.equilibrium)
+            let from = try eq.double("from"), every = try eq.double("every")
+            guard kind == .quench, case .modelA(let m) = model, case .constant = m.r else {
+                throw ParameterError(file: file, message: "[equilibrium] needs run.kind = \"quench\" with model A at constant model.r")
+            }
+            guard from < tEnd else {
+                throw ParameterError(file: file, key: "equilibrium.from", value: .double(from), expected: "a time below integrator.t_end = \(tEnd)")
+            }
+            let sampling = Equilibrium(fromStep: Int((from / dt).rounded()), everySteps: max(1, Int((every / dt).rounded())))
+            let count = sampling.steps(finalStep: Int((tEnd / dt).rounded())).count
+            guard count >= 16 else {
+                throw ParameterError(file: file, key: "equilibrium.every", value: .double(every),
+                                     expected: "at least 16 samples between equilibrium.from = \(from) and t_end = \(tEnd) (this gives \(count))")
+            }
+            equilibrium = sampling
         }
         if stepper == .etdrk4 && temperature > 0 {
             throw ParameterError(file: file, key: "integrator.stepper", value: .string("etdrk4"),

@@ -135,6 +135,7 @@ enum QuenchOutput {
             ("members × steps", "\(spec.members) × \(r.stepsPerMember)"),
             ("member-steps per second", String(format: "%.0f", Double(spec.members * r.stepsPerMember) / r.wallSeconds)),
         ]
+        try EquilibriumOutput.write(r, to: folder, report: &report, summary: &summary)
         return (report, summary)
     }
 

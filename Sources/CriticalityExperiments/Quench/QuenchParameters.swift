@@ -5,8 +5,8 @@ import CriticalityLattice
 /// (see ``ParameterKey``).
 enum QuenchParameters {
     static let family = ParameterFamily(name: "Field theory", kinds: ["quench", "kibble-zurek"], tables: [
-        ParameterTable("", subtables: ["run", "lattice", "model", "initial", "integrator", "observe", "kibble_zurek"], about: "", []),
-        run, lattice, model, ramp, initial, integrator, observe, kibbleZurek,
+        ParameterTable("", subtables: ["run", "lattice", "model", "initial", "integrator", "observe", "equilibrium", "kibble_zurek"], about: "", []),
+        run, lattice, model, ramp, initial, integrator, observe, equilibrium, kibbleZurek,
     ])
 
     static let run = RunParameters.table(kinds: ["quench", "kibble-zurek"], defaultKind: "quench", members: 8, extra: [
@@ -66,6 +66,14 @@ enum QuenchParameters {
         ParameterKey("start", .number, .computed("max(dt, t_end/1000)"), bounds: .positive, unit: "time", expected: "a positive time", "first time of a log schedule, below t_end"),
         ParameterKey("snapshots", .numbers(count: 0...16), .value(.array([])), bounds: .nonNegative, unit: "time", expected: "an array of up to 16 non-negative times",
                      "times in [0, t_end] at which member 0's field is saved (`.npy`, `.png`) and S(k) is plotted"),
+    ])
+
+    static let equilibrium = ParameterTable("equilibrium", about: """
+        Equilibrium averages (run.kind = "quench" at constant model.r): from time `from` on, every member records         m, S(0) and S(k₁) every `every`, and the run reports moments pooled over members and samples (⟨|m|⟩, ⟨m²⟩,         ⟨m⁴⟩, the Binder cumulant, χ = N(⟨m²⟩ − ⟨|m|⟩²), ξ_2nd/L) with jackknife errors over members, the integrated         autocorrelation times of m and m², and the Binder cumulant of each half of the samples as an equilibration check         (docs/theory.md §12.4). The summary keys start with `eq_`; a `[scan]` over `lattice.size` × `model.r` feeds         `criticality fss`.
+        """, [
+        ParameterKey("from", .number, .required, bounds: .nonNegative, unit: "time", expected: "a non-negative time below integrator.t_end",
+                     "t_eq: samples are taken from this time on; it should exceed many autocorrelation times (the report compares)"),
+        .number("every", 1, .positive, unit: "time", expected: "a positive time", "sampling interval, rounded to whole steps (at least one)"),
     ])
 
     static let kibbleZurek = ParameterTable("kibble_zurek", about: """

@@ -26,6 +26,10 @@ public struct QuenchResult: Sendable {
     /// Member 0's field at the snapshot times.
     public let snapshotTimes: [Double]
     public let snapshots: [[Double]]
+    /// `[equilibrium]`: the averages, the sampled times and every member's m there ([member][sample]).
+    public let equilibrium: EquilibriumAverage?
+    public let equilibriumTimes: [Double]
+    public let magnetisations: [[Double]]
     public let wallSeconds: Double
     public let stepsPerMember: Int
 }
@@ -42,22 +46,35 @@ public enum QuenchRun {
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
         progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * schedule.finalStep)
 
-        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: ([FieldObservables.Sample], [[Double]]), w: inout ByteWriter) in
-            w.append(r.0.count)
-            for s in r.0 { s.encode(&w) }
-            w.append(r.1)
-        }, decode: { (reader: inout ByteReader) -> ([FieldObservables.Sample], [[Double]]) in
-            ((0..<reader.int()).map { _ in FieldObservables.Sample(&reader) }, reader.doubleArrays())
-        }) { (member: Int) throws(NonFiniteState) -> ([FieldObservables.Sample], [[Double]]) in
+        struct Record: Sendable {
+            var samples: [FieldObservables.Sample] = []
+            var snapshots: [[Double]] = []
+            var equilibrium: [EquilibriumAverage.Sample] = []
+        }
+        let observed = Set(schedule.steps), sampled = Set(spec.equilibrium?.steps(finalStep: schedule.finalStep) ?? [])
+        let targets = observed.union(sampled).sorted()
+        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
+            w.append(r.samples.count)
+            for s in r.samples { s.encode(&w) }
+            w.append(r.snapshots)
+            w.append([r.equilibrium.map(\.m), r.equilibrium.map(\.s0), r.equilibrium.map(\.s1)])
+        }, decode: { (reader: inout ByteReader) -> Record in
+            var r = Record()
+            r.samples = (0..<reader.int()).map { _ in FieldObservables.Sample(&reader) }
+            r.snapshots = reader.doubleArrays()
+            let e = reader.doubleArrays()
+            r.equilibrium = e[0].indices.map { EquilibriumAverage.Sample(m: e[0][$0], s0: e[1][$0], s1: e[2][$0]) }
+            return r
+        }) { (member: Int) throws(NonFiniteState) -> Record in
             let start = RealField(lattice)
             GaussianNoise(seed: spec.seed).fill(start.values, count: start.count, scale: spec.initialAmplitude,
                                                 member: member, step: 0, stream: 1)
             for i in 0..<start.count { start[i] += spec.initialMean }
             let state = FieldState(initial: start, member: member, stepper: stepper)
             let scratch = SpectralField(lattice), work = RealField(lattice)
-            var samples: [FieldObservables.Sample] = [], snapshots: [[Double]] = []
+            var record = Record()
             var lastFinite = 0
-            for target in schedule.steps {
+            for target in targets {
                 while state.stepIndex < target {
                     stepper.step(state)
                     progress?.advance()
@@ -66,14 +83,20 @@ public enum QuenchRun {
                         lastFinite = state.stepIndex
                     }
                 }
-                samples.append(observables.measure(spectrum: state.spectrum, mean: state.field.mean, scratch: scratch, work: work))
-                if member == 0 && schedule.snapshotSteps.contains(target) { snapshots.append(state.field.array) }
+                if observed.contains(target) {
+                    record.samples.append(observables.measure(state.field, knownSpectrum: state.spectrum, scratch: scratch, work: work))
+                    if member == 0 && schedule.snapshotSteps.contains(target) { record.snapshots.append(state.field.array) }
+                }
+                if sampled.contains(target) {
+                    let s = observables.structureFactor.shellAverages(state.spectrum)
+                    record.equilibrium.append(EquilibriumAverage.Sample(m: state.field.mean, s0: s[0], s1: s.count > 1 ? s[1] : .nan))
+                }
             }
-            return (samples, snapshots)
+            return record
         }
         progress?.finish()
 
-        let summaries = schedule.steps.indices.map { j in observables.summarize(records.map { $0.0[j] }, temperature: spec.temperature) }
+        let summaries = schedule.steps.indices.map { j in observables.summarize(records.map { $0.samples[j] }, temperature: spec.temperature) }
         let sf = observables.structureFactor
         return QuenchResult(
             spec: spec, times: schedule.steps.map { Double($0) * spec.dt },
@@ -82,7 +105,10 @@ public enum QuenchRun {
             distance: observables.distance, correlation: summaries.map(\.g),
             order: summaries.map(\.order), xiOneOverE: summaries.map(\.xiOneOverE), xiSecondMoment: summaries.map(\.xiSecondMoment),
             xiOrnsteinZernike: summaries.map(\.xiOrnsteinZernike),
-            snapshotTimes: schedule.snapshotSteps.map { Double($0) * spec.dt }, snapshots: records[0].1,
+            snapshotTimes: schedule.snapshotSteps.map { Double($0) * spec.dt }, snapshots: records[0].snapshots,
+            equilibrium: spec.equilibrium == nil ? nil : EquilibriumAverage(series: records.map(\.equilibrium), sites: lattice.siteCount,
+                                                                             k1: sf.waveNumber.count > 1 ? sf.waveNumber[1] : .nan, boxLength: lattice.boxLength.max()!),
+            equilibriumTimes: sampled.sorted().map { Double($0) * spec.dt }, magnetisations: records.map { $0.equilibrium.map(\.m) },
             wallSeconds: Date().timeIntervalSince(started), stepsPerMember: schedule.finalStep)
     }
 }

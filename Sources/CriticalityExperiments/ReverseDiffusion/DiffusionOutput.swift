@@ -21,7 +21,7 @@ enum DiffusionOutput {
         let t = r.times.count
         let path = PathObservables(fieldNames: DiffusionResult.fieldNames, fieldLabels: fieldLabels, times: r.times, levels: r.levels,
                                    summaries: r.summaries, shellWaveNumber: r.shellWaveNumber, shellLabel: r.shellLabel, shellModes: r.shellModes,
-                                   distance: r.distance, logTime: spec.grid != .uniform)
+                                   distance: r.distance, logTime: spec.grid != .uniform, boxLength: spec.lattice.boxLength.max()!, orderParameter: r.prepared.orderParameter.name)
         var summary: [String: Any] = [:]
         try path.write(to: folder, report: &report, summary: &summary)
 

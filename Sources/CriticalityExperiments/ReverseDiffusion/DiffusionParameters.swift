@@ -187,6 +187,8 @@ enum DiffusionParameters {
                      "`external` with `[data]`: check every sample against the ELS dictionary of P×P patches of the data (the samples of a patch machine are mosaics of its patches; are the network's?)"),
         ParameterKey("mosaic_boundary", .string(["circular", "zero"]), .value(.string("circular")),
                      "`external`: the dictionary of `mosaic_patch`: `\"circular\"` windows wrap, `\"zero\"` is the boundary-broken dictionary (as `model.boundary` of `els`)"),
+        ParameterKey("order_parameter", .string([]), .value(.string("uniform")), expected: "\"uniform\", \"ring\" or the path of an .npy field of the lattice's shape",
+                     "what m is (docs/theory.md §12.1): `\"uniform\"`, the k = 0 mode (the field's mean); `\"ring\"`, the rms amplitude of the shell of the critical wavevector k* (ring instabilities: needs a model whose C1 mode is off k = 0); or an .npy file w of the lattice's shape, the projection Σ φ w / Σ w². Every per-time moment, Binder cumulant and χ uses it"),
         .boolean("trajectories", false, "write every member's x_t and D(x_t) at the observation times (`trajectory.npy`, `trajectory_denoised.npy`, float64: T × members × sites × 8 bytes)"),
         .boolean("fixed_points", false,
                  "relax every member at frozen t_end to the fixed point of the denoiser map y ↦ D(α y) reached from D(x_{t_end}) (a mode of p_t): its magnetisation m and branch (+, −, or 0 when |m| ≤ 10⁻⁶)"),

@@ -60,7 +60,7 @@ public enum DiffusionRun {
     public static func run(_ prepared: PreparedDiffusion, progress: Progress? = nil) throws(NonFiniteState) -> DiffusionResult {
         let started = Date(), spec = prepared.spec, sampler = prepared.sampler, lattice = spec.lattice  // members share its time grid
         let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
-        let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner))
+        let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner), orderParameter: prepared.orderParameter)
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
         progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * sampler.steps)
 

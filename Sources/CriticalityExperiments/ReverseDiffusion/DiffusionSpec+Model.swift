@@ -17,6 +17,8 @@ public struct PreparedDiffusion: Sendable {
     public let critical: CriticalModel
     /// The conditional model of each pulse target (guidance-pulse runs only).
     public let conditionals: [any Denoiser]
+    /// What m is in every per-time moment (observe.order_parameter).
+    public let orderParameter: OrderParameterField
 
     public var sampler: ReverseSampler { samplers[0] }
     public func sampler(member: Int) -> ReverseSampler { samplers[member % samplers.count] }
@@ -69,7 +71,31 @@ extension DiffusionSpec {
                                  expected: "\"finite-difference\" or \"auto\": the \(model.name) model\(s.denoiser is GuidedDenoiser ? " with guidance" : "") has no analytic Jacobian")
         }
         let conditionals = try (spec.pulse?.targets ?? []).map { try spec.conditionalDenoiser(data: data, labels: $0.labels) }
-        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers, critical: spec.criticalModel(data: data), conditionals: conditionals)
+        let critical = spec.criticalModel(data: data)
+        return PreparedDiffusion(spec: spec, data: data, dataMap: map, samplers: samplers, critical: critical, conditionals: conditionals,
+                                 orderParameter: try spec.orderParameterField(critical: critical))
+    }
+
+    /// observe.order_parameter resolved: the ring's shell, or the projection field read.
+    func orderParameterField(critical: CriticalModel) throws -> OrderParameterField {
+        switch orderParameter {
+        case "uniform": return .uniform
+        case "ring":
+            guard let q = critical.probeMode, lattice.waveNumberSquared()[q] > 0 else {
+                throw ParameterError(file: file, key: "observe.order_parameter", value: .string("ring"),
+                                     expected: "\"uniform\" or a projection field: the \(model.name) model's C1 mode is not off k = 0 (no ring)")
+            }
+            return .shell(label: lattice.shellIndices()[q])
+        default:
+            let w = try DiffusionSpec.readNPY(orderParameter)
+            guard w.shape == lattice.shape || w.shape == [lattice.siteCount] else {
+                throw ParameterError(file: orderParameter, message: "a projection field of shape \(w.shape): expected \(lattice.shape) (observe.order_parameter)")
+            }
+            guard w.values.allSatisfy(\.isFinite), w.values.contains(where: { $0 != 0 }) else {
+                throw ParameterError(file: orderParameter, message: "the projection field must be finite and not all zero (observe.order_parameter)")
+            }
+            return .projection(w.values)
+        }
     }
 
     /// The sampler's model: the unconditional one (restricted to `label` for model.class), with

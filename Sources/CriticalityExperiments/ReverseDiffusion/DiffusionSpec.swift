@@ -145,6 +145,8 @@ public struct DiffusionSpec: Sendable {
     public var snapshots: [Double]
     /// Write every member's x_t and D(x_t) at the observation times (observe.trajectories).
     public var trajectories: Bool
+    /// observe.order_parameter: "uniform", "ring", or the absolute path of a projection field.
+    public var orderParameter: String
     /// Jacobian probes, mode softening and the dynamic response ([softening]); nil: not run.
     public var softening: Softening?
     /// Relax every member's final state to the fixed point of the denoiser map at t_end
@@ -379,6 +381,16 @@ public struct DiffusionSpec: Sendable {
 
         let obs = try section(p.observe)
         trajectories = try obs.bool("trajectories")
+        let order = try obs.string("order_parameter")
+        if order == "uniform" || order == "ring" {
+            orderParameter = order
+        } else {
+            guard order.hasSuffix(".npy") else {
+                throw ParameterError(file: file, key: "observe.order_parameter", value: .string(order), expected: obs.declared("order_parameter").expected)
+            }
+            orderParameter = URL(fileURLWithPath: order, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL.path
+            obs.record("order_parameter", .string(orderParameter))
+        }
         fixedPoints = try obs.bool("fixed_points")
         observationCount = try obs.int("count")
         mosaicTolerance = obs.has("mosaic_tolerance") ? try obs.double("mosaic_tolerance") : nil

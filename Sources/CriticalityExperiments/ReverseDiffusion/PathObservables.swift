@@ -21,6 +21,21 @@ struct PathObservables {
     let shellModes: [Double]
     let distance: [Double]
     let logTime: Bool
+    /// The longest box side L, for ξ/L.
+    let boxLength: Double
+    /// What m is (its ``OrderParameterField/name``).
+    let orderParameter: String
+
+    /// The per-time order-parameter statistics of `order.npy`, in its order (docs/theory.md §12).
+    static let orderStatistics = ["m", "abs_m", "m2", "m4", "binder", "chi", "xi_2nd_over_l", "xi_1e_over_l"]
+    func orderStatistics(_ s: FieldObservables.Summary) -> [Estimate] {
+        let o = s.order
+        func overL(_ e: Estimate) -> Estimate { Estimate(mean: e.mean / boxLength, standardError: e.standardError / boxLength) }
+        return [o.m, o.absM, o.m2, o.m4, o.binder, o.finiteSizeSusceptibility, overL(s.xiSecondMoment), overL(s.xiOneOverE)]
+    }
+
+    /// The summary key holding the per-time curves (a table of arrays, kept by scans).
+    static let perTimeKey = "per_time"
 
     /// ξ_1/e growth of one field.
     func growth(field f: Int) -> GrowthRate { GrowthRate(times: times, values: summaries.map { $0[f].xiOneOverE.mean }) }
@@ -31,6 +46,7 @@ struct PathObservables {
         var header = ["t"] + (levels == nil ? [] : ["log_lambda", "alpha", "sigma"])
         for f in fieldNames {
             header += ["m2_\(f)", "m2_\(f)_se", "xi_1e_\(f)", "xi_1e_\(f)_se", "xi_2nd_\(f)", "xi_2nd_\(f)_se", "xi_oz_\(f)", "xi_oz_\(f)_se", "xi_int_\(f)", "xi_int_\(f)_se"]
+            header += ["abs_m", "m4", "binder", "chi", "xi_2nd_over_l", "xi_1e_over_l"].flatMap { ["\($0)_\(f)", "\($0)_\(f)_se"] }
         }
         let rows = times.indices.map { j -> [Double] in
             var row = [times[j]] + (levels.map { [$0[j].logSignalToNoise, $0[j].alpha, $0[j].sigma] } ?? [])
@@ -39,6 +55,8 @@ struct PathObservables {
                 row += [s.order.m2.mean, s.order.m2.standardError, s.xiOneOverE.mean, s.xiOneOverE.standardError,
                         s.xiSecondMoment.mean, s.xiSecondMoment.standardError, s.xiOrnsteinZernike.mean, s.xiOrnsteinZernike.standardError,
                         s.xiIntegrated.mean, s.xiIntegrated.standardError]
+                let o = orderStatistics(s)
+                row += [1, 3, 4, 5, 6, 7].flatMap { [o[$0].mean, o[$0].standardError] }
             }
             return row
         }
@@ -52,6 +70,22 @@ struct PathObservables {
         try folder.write("xi_se.npy", array: perField {
             [$0.xiOneOverE.standardError, $0.xiSecondMoment.standardError, $0.xiOrnsteinZernike.standardError, $0.xiIntegrated.standardError]
         }, shape: [nt, nf, 4], dims: ["t", "field", "estimator"], labels: estimators)
+        let statistics = ["field": fieldNames, "statistic": PathObservables.orderStatistics]
+        try folder.write("order.npy", array: perField { orderStatistics($0).map(\.mean) }, shape: [nt, nf, PathObservables.orderStatistics.count],
+                         dims: ["t", "field", "statistic"], labels: statistics)
+        try folder.write("order_se.npy", array: perField { orderStatistics($0).map(\.standardError) }, shape: [nt, nf, PathObservables.orderStatistics.count],
+                         dims: ["t", "field", "statistic"], labels: statistics)
+        summary["order_parameter"] = orderParameter
+        // The per-time curves of every field, for finite-size scaling across a scan over lattice.size.
+        var curves: [String: [Double]] = ["t": times]
+        if let logLambda { curves["log_lambda"] = logLambda }
+        for (f, name) in fieldNames.enumerated() {
+            for (k, stat) in PathObservables.orderStatistics.enumerated() {
+                curves["\(stat)_\(name)"] = summaries.map { orderStatistics($0[f])[k].mean }
+                curves["\(stat)_\(name)_se"] = summaries.map { orderStatistics($0[f])[k].standardError }
+            }
+        }
+        summary[PathObservables.perTimeKey] = curves
         try folder.write("k.npy", array: shellWaveNumber, shape: [shells], dims: ["k"])
         try folder.write("structure_factor.npy", array: perField(\.s), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
         try folder.write("structure_factor_se.npy", array: perField(\.sError), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
@@ -104,7 +138,9 @@ struct PathObservables {
         }
         report.figures.insert(contentsOf: figures, at: 0)
         report.dataFiles += [
-            ("timeseries.csv", "t\(levels == nil ? "" : ", log λ, α, σ") and per field ⟨m²⟩ and the four correlation lengths with standard errors"),
+            ("timeseries.csv", "t\(levels == nil ? "" : ", log λ, α, σ") and per field ⟨m²⟩, the four correlation lengths, ⟨|m|⟩, ⟨m⁴⟩, the Binder cumulant, χ = N(⟨m²⟩ − ⟨|m|⟩²) and ξ/L, with standard errors"),
+            ("order.npy", "(T, \(nf), \(PathObservables.orderStatistics.count)): per field \(PathObservables.orderStatistics.joined(separator: ", ")) of the order parameter m (\(orderParameter))"),
+            ("order_se.npy", "their jackknife standard errors over members"),
             ("t.npy", "observation times (T,)"),
         ] + (logLambda == nil ? [] : [("log_lambda.npy", "log λ_t at those times (T,)")]) + [
             ("xi.npy", "(T, \(nf), 4): fields \(fieldNames.joined(separator: ", ")) × ξ_1/e, ξ_2nd, ξ_OZ, ξ_int"), ("xi_se.npy", "their standard errors"),

@@ -63,7 +63,7 @@ public enum TrajectoryAnalysis {
             let path = PathObservables(fieldNames: Array(DiffusionResult.fieldNames.prefix(fieldCount)), fieldLabels: Array(DiffusionOutput.fieldLabels.prefix(fieldCount)),
                                        times: times, levels: schedule.map { s in times.map { s.level(at: $0) } },
                                        summaries: summaries, shellWaveNumber: sf.waveNumber, shellLabel: sf.shellLabel, shellModes: sf.modeCount,
-                                       distance: observables.distance, logTime: true)
+                                       distance: observables.distance, logTime: true, boxLength: lattice.boxLength.max()!, orderParameter: observables.orderParameter.name)
             var report = HTMLReport(title: "\(runName): analysis of external trajectories")
             var summary: [String: Any] = ["fields": path.fieldNames, "members": batch, "times": nt, "lattice_shape": shape]
             try path.write(to: folder, report: &report, summary: &summary)

@@ -2,71 +2,169 @@ import CriticalityAnalysis
 import Foundation
 import CriticalityLattice
 
-/// `criticality fss SCANFOLDER`: finite-size scaling of a scan over `lattice.size` × a control
-/// parameter (docs/theory.md §12). A dimensionless ratio (the Binder cumulant, by default) gives
-/// the crossings of successive sizes and a collapse with ω = 0; a susceptibility, when named,
-/// a collapse with ω = γ/ν fitted. Errors are the replicas' standard errors where the scan has
-/// replicas, else each run's own; intervals come from the parametric bootstrap.
+/// `criticality fss SCANFOLDER` (or a scan's `[fss]` section): finite-size scaling of a scan
+/// over `lattice.size` (docs/theory.md §12). The control parameter x is the scan's other axis
+/// (model.r, say), or, for a scan over `lattice.size` alone of runs that report per-time
+/// curves (reverse diffusion), their time t or log λ. Each dimensionless ratio (the Binder
+/// cumulant, ξ/L) gives the crossings of successive sizes, their L → ∞ extrapolation, and a
+/// collapse with ω = 0; a susceptibility, when named, a collapse with ω = γ/ν fitted. Errors
+/// are the replicas' standard errors where the scan has replicas, else each run's own;
+/// intervals come from the parametric bootstrap.
 public enum FiniteSizeScan {
-    public static func run(scan: String, ratio: String, susceptibility: String?, out: String?, resamples: Int = 200,
-                           commandLine: String) throws -> URL {
-        let source = URL(fileURLWithPath: scan)
-        func json(_ name: String) throws -> [String: Any] {
-            let path = source.appendingPathComponent(name).path
+    /// What to analyse.
+    public struct Request: Sendable {
+        public var ratios: [String]
+        public var susceptibility: String?
+        /// "t" or "log_lambda" for per-time curves; nil: the scan's other axis, or t.
+        public var control: String?
+        /// ω of the crossings' corrections: points move as L^{−(1/ν + ω)}, values as L^{−ω}.
+        public var correctionExponent: Double
+        /// Sizes below this are left out.
+        public var smallest: Double?
+        public var resamples: Int
+        public init(ratios: [String], susceptibility: String?, control: String?, correctionExponent: Double, smallest: Double?, resamples: Int) {
+            (self.ratios, self.susceptibility, self.control, self.correctionExponent, self.smallest, self.resamples) =
+                (ratios, susceptibility, control, correctionExponent, smallest, resamples)
+        }
+    }
+
+    /// The curves of every size for one observable, read from a scan folder.
+    struct Source {
+        let control: String
+        let curves: (String) throws -> [FiniteSizeScaling.Curve]
+    }
+
+    static func source(_ scan: String, request: Request) throws -> Source {
+        let folder = URL(fileURLWithPath: scan)
+        func json(_ name: String, _ what: String) throws -> [String: Any] {
+            let path = folder.appendingPathComponent(name).path
             guard let data = FileManager.default.contents(atPath: path), let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw ParameterError(file: path, message: "not readable as a scan's JSON record: expected a folder written by a criticality scan")
+                throw ParameterError(file: path, message: "not readable as \(what): expected a folder written by a criticality scan")
             }
             return o
         }
-        let run = try json("run.json"), summary = try json("summary.json")
+        let run = try json("run.json", "a scan's JSON record"), summary = try json("summary.json", "a scan's JSON record")
         guard let scanRecord = run["scan"] as? [String: Any], let axes = scanRecord["axes"] as? [String], let columns = summary["columns"] as? [String] else {
             throw ParameterError(file: scan, message: "not a scan folder (run.json has no scan): expected the folder of a [scan] run")
         }
-        guard axes.count == 2, let sizeAxis = axes.firstIndex(of: ScanSpec.latticeSize) else {
-            throw ParameterError(file: scan, message: "scanned \(axes.joined(separator: " × ")): expected lattice.size and one control parameter")
+        guard axes.contains(ScanSpec.latticeSize), axes.count <= 2 else {
+            throw ParameterError(file: scan, message: "scanned \(axes.joined(separator: " × ")): expected lattice.size, alone or with one control parameter")
         }
-        let control = axes[1 - sizeAxis], replicas = scanRecord["replicas"] as? Int ?? 1
-        let table = try NPY.decode(Data(contentsOf: source.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
-        let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
-        func curves(_ key: String) throws -> [FiniteSizeScaling.Curve] {
-            guard let y = columns.firstIndex(of: key) else {
-                throw ParameterError(file: scan, message: "'\(key)' is not a column of the scan (it has: \(columns.filter { !$0.hasSuffix("_se") }.joined(separator: ", ")))")
+        let replicas = scanRecord["replicas"] as? Int ?? 1
+        let keep: (Double) -> Bool = { size in request.smallest.map { size >= $0 } ?? true }
+        if axes.count == 2 {
+            let control = axes.first { $0 != ScanSpec.latticeSize }!
+            if let c = request.control, c != control {
+                throw ParameterError(file: scan, message: "control '\(c)': this scan's control parameter is \(control)")
             }
-            let errorKey = replicas > 1 ? key + "_replica_se" : key + "_se"
-            guard let e = columns.firstIndex(of: errorKey) else { throw ParameterError(file: scan, message: "'\(key)' has no error column \(errorKey)") }
-            let (xi, li) = (columns.firstIndex(of: control)!, columns.firstIndex(of: ScanSpec.latticeSize)!)
-            return Set(rows.map { $0[li] }).sorted().map { size in
-                let mine = rows.filter { $0[li] == size }.sorted { $0[xi] < $1[xi] }
-                return FiniteSizeScaling.Curve(size: size, x: mine.map { $0[xi] }, y: mine.map { $0[y] }, error: mine.map { $0[e] })
+            let table = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
+            let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
+            return Source(control: control) { key in
+                guard let y = columns.firstIndex(of: key) else {
+                    throw ParameterError(file: scan, message: "'\(key)' is not a column of the scan (it has: \(columns.filter { !$0.hasSuffix("_se") }.joined(separator: ", ")))")
+                }
+                let errorKey = replicas > 1 ? key + "_replica_se" : key + "_se"
+                guard let e = columns.firstIndex(of: errorKey) else { throw ParameterError(file: scan, message: "'\(key)' has no error column \(errorKey)") }
+                let (xi, li) = (columns.firstIndex(of: control)!, columns.firstIndex(of: ScanSpec.latticeSize)!)
+                return Set(rows.map { $0[li] }).filter(keep).sorted().map { size in
+                    let mine = rows.filter { $0[li] == size }.sorted { $0[xi] < $1[xi] }
+                    return FiniteSizeScaling.Curve(size: size, x: mine.map { $0[xi] }, y: mine.map { $0[y] }, error: mine.map { $0[e] })
+                }
             }
         }
-        let ratioCurves = try curves(ratio), chiCurves = try susceptibility.map(curves)
-        guard ratioCurves.count >= 2 else { throw ParameterError(file: scan, message: "one lattice size: expected two or more") }
+        let control = request.control ?? "t"
+        guard control == "t" || control == "log_lambda" else {
+            throw ParameterError(file: scan, message: "control '\(control)': a scan over lattice.size alone has the per-time controls t and log_lambda")
+        }
+        let perTime = try json("per_time.json", "the per-time curves of a scan")
+        guard let curves = perTime["curves"] as? [String: [[Any]]], let points = perTime["points"] as? [[Double]] else {
+            throw ParameterError(file: scan + "/per_time.json", message: "no curves: expected the per-time curves of reverse-diffusion runs")
+        }
+        func array(_ key: String) throws -> [[Double]] {
+            guard let rows = curves[key] else {
+                throw ParameterError(file: scan + "/per_time.json", message: "'\(key)' is not a per-time curve (there are: \(curves.keys.filter { !$0.hasSuffix("_se") }.sorted().joined(separator: ", ")))")
+            }
+            return rows.map { $0.map { ($0 as? Double) ?? .nan } }
+        }
+        let x = try array(control)
+        return Source(control: control) { key in
+            let (y, e) = (try array(key), try array(key + "_se"))
+            let sizes = points.map { $0[0] }
+            return Set(sizes).filter(keep).sorted().map { size in
+                // Replicas of a size: mean curve, error √(Σ se²)/R.
+                let rows = sizes.indices.filter { sizes[$0] == size }, r = Double(rows.count)
+                let order = x[rows[0]].indices.sorted { x[rows[0]][$0] < x[rows[0]][$1] }
+                return FiniteSizeScaling.Curve(size: size, x: order.map { x[rows[0]][$0] },
+                                               y: order.map { j in rows.reduce(0) { $0 + y[$1][j] } / r },
+                                               error: order.map { j in rows.reduce(0) { $0 + e[$1][j] * e[$1][j] }.squareRoot() / r })
+            }
+        }
+    }
+
+    public static func run(scan: String, request: Request, out: String?, commandLine: String) throws -> URL {
+        let src = try source(scan, request: request), control = src.control
+        let ratioSets = try request.ratios.map { (key: $0, curves: try src.curves($0)) }
+        let chiCurves = try request.susceptibility.map(src.curves)
+        guard let first = ratioSets.first, first.curves.count >= 2 else { throw ParameterError(file: scan, message: "fewer than two lattice sizes: expected two or more") }
+        let source = URL(fileURLWithPath: scan)
         let destination = URL(fileURLWithPath: out ?? source.path + "-fss")
         let folder = try ResultsFolder(destination: destination)
+        let resamples = request.resamples, omega = request.correctionExponent
         try folder.complete {
             let started = Date()
-            var report = HTMLReport(title: "Finite-size scaling of \(source.lastPathComponent): \(ratio) against \(control)")
-            var out: [String: Any] = ["control": control, "sizes": ratioCurves.map(\.size), "ratio": ratio]
-            // Crossings of successive sizes, with parametric-bootstrap intervals.
+            var report = HTMLReport(title: "Finite-size scaling of \(source.lastPathComponent) against \(control)")
+            var out: [String: Any] = ["control": control, "sizes": first.curves.map(\.size), "ratios": request.ratios, "correction_exponent": omega]
+            var crossingRows: [[Double]] = [], fssRows: [[String]] = [], panels: [SVGPlot] = []
             let noise = GaussianNoise(seed: 1), boot = Bootstrap(resamples: resamples)
-            var crossingRows: [[Double]] = [], crossingTable: [[String]] = []
-            for (a, b) in zip(ratioCurves, ratioCurves.dropFirst()) {
-                guard let x = FiniteSizeScaling.crossing(a, b) else { continue }
-                let draws = (0..<resamples).map { r -> Double in
-                    let drawn = [a, b].enumerated().map { k, c in c.redrawn(noise, replicate: r, index: k, stream: 8) }
-                    return FiniteSizeScaling.crossing(drawn[0], drawn[1]) ?? .nan
+            func interval(_ estimate: Double, _ draws: [Double]) -> ConfidenceInterval { boot.percentile(estimate: estimate, draws) }
+            func text(_ c: ConfidenceInterval) -> String { String(format: "%.5g [%.5g, %.5g]", c.estimate, c.lower, c.upper) }
+
+            var fits: [(key: String, set: [FiniteSizeScaling.Curve], fixed: Double?, middle: Double)] = []
+            for (r, (key, set)) in ratioSets.enumerated() {
+                // Crossings of successive sizes: point and value, each with its bootstrap draws.
+                var table: [[String]] = [], pairs: [(size: Double, x: Double, y: Double, xDraws: [Double], yDraws: [Double])] = []
+                for (a, b) in zip(set, set.dropFirst()) {
+                    guard let x = FiniteSizeScaling.crossing(a, b), let y = FiniteSizeScaling.value(a, b, at: x) else { continue }
+                    var xDraws: [Double] = [], yDraws: [Double] = []
+                    for k in 0..<resamples {
+                        let d = [a, b].enumerated().map { i, c in c.redrawn(noise, replicate: k, index: i, stream: 8 + UInt64(r)) }
+                        let xd = FiniteSizeScaling.crossing(d[0], d[1])
+                        xDraws.append(xd ?? .nan)
+                        yDraws.append(xd.flatMap { FiniteSizeScaling.value(d[0], d[1], at: $0) } ?? .nan)
+                    }
+                    let (cx, cy) = (interval(x, xDraws), interval(y, yDraws))
+                    pairs.append(((a.size * b.size).squareRoot(), x, y, xDraws, yDraws))
+                    crossingRows.append([Double(r), a.size, b.size, x, cx.lower, cx.upper, y, cy.lower, cy.upper])
+                    table.append([String(format: "%g–%g", a.size, b.size), text(cx), text(cy)])
                 }
-                let ci = boot.percentile(estimate: x, draws)
-                crossingRows.append([a.size, b.size, x, ci.lower, ci.upper])
-                crossingTable.append([String(format: "%g–%g", a.size, b.size), String(format: "%.5g [%.5g, %.5g]", x, ci.lower, ci.upper)])
+                report.tables.append((title: "Crossings of \(key) between successive sizes (95 % bootstrap intervals)", header: ["sizes", control, key], rows: table))
+                out["\(key)_crossings"] = pairs.map(\.x)
+                out["\(key)_crossing_values"] = pairs.map(\.y)
+                let middle = pairs.isEmpty ? set[0].x[set[0].x.count / 2] : pairs.map(\.x).reduce(0, +) / Double(pairs.count)
+                fits.append((key, set, 0, middle))
+                // L → ∞: the crossings' points with the collapse's 1/ν + ω, their values with ω.
+                if pairs.count >= 3 {
+                    let fit = FiniteSizeScaling.collapse(set, start: .init(criticalPoint: middle, inverseNu: 1, exponent: 0), fixedExponent: 0)
+                    let sizes = pairs.map(\.size)
+                    func sd(_ draws: [Double]) -> Double { Estimate(samples: draws.filter(\.isFinite)).standardError * Double(draws.filter(\.isFinite).count).squareRoot() }
+                    func limit(_ values: [Double], errors: [Double], exponent: Double) -> Double {
+                        FiniteSizeScaling.Extrapolation(sizes: sizes, values: values, errors: errors, exponent: exponent)?.limit ?? .nan
+                    }
+                    for (name, values, draws, e) in [("crossing", pairs.map(\.x), pairs.map(\.xDraws), fit.parameters.inverseNu + omega),
+                                                     ("crossing_value", pairs.map(\.y), pairs.map(\.yDraws), omega)] {
+                        let errors = draws.map(sd)
+                        let estimate = limit(values, errors: errors, exponent: e)
+                        let ci = interval(estimate, (0..<resamples).map { k in limit(draws.map { $0[k] }, errors: errors, exponent: e) })
+                        out["\(key)_\(name)_limit"] = estimate
+                        out["\(key)_\(name)_limit_ci95"] = [ci.lower, ci.upper]
+                        report.summary.append(("\(key): \(name == "crossing" ? control + " of the crossings" : "value at the crossings") as L → ∞ (correction L^{−\(String(format: "%.3g", e))})", text(ci)))
+                    }
+                }
             }
-            try folder.write("crossings.csv", CSV.table(header: ["size_a", "size_b", "crossing", "lower", "upper"], rows: crossingRows))
-            report.tables.append((title: "Crossings of \(ratio) between successive sizes (95 % bootstrap intervals)", header: ["sizes", control], rows: crossingTable))
-            // Collapses.
-            let xs = ratioCurves[0].x, middle = crossingRows.isEmpty ? xs[xs.count / 2] : crossingRows.map { $0[2] }.reduce(0, +) / Double(crossingRows.count)
-            var fssRows: [[String]] = [], panels: [SVGPlot] = []
-            for (key, set, fixed) in [(ratio, ratioCurves, 0.0 as Double?)] + (chiCurves.map { [(susceptibility!, $0, nil as Double?)] } ?? []) {
+            if let chi = chiCurves, let key = request.susceptibility {
+                fits.append((key, chi, nil, fits[0].middle))
+            }
+            for (key, set, fixed, middle) in fits {
                 let start = FiniteSizeScaling.Parameters(criticalPoint: middle, inverseNu: 1, exponent: fixed ?? 1)
                 let fit = FiniteSizeScaling.collapse(set, start: start, fixedExponent: fixed)
                 let ci = FiniteSizeScaling.bootstrap(set, fit: fit, fixedExponent: fixed, resamples: resamples, seed: 2, threads: 0)
@@ -78,9 +176,9 @@ public enum FiniteSizeScan {
                     out["\(key)_\(name)_ci95"] = [c.lower, c.upper]
                 }
                 out["\(key)_collapse_quality"] = fit.quality
-                report.summary.append(("\(key): \(control) at criticality", String(format: "%.5g [%.5g, %.5g]", p.criticalPoint, ci.criticalPoint.lower, ci.criticalPoint.upper)))
+                report.summary.append(("\(key): \(control) at criticality (collapse)", text(ci.criticalPoint)))
                 report.summary.append(("\(key): ν", String(format: "%.4g [%.4g, %.4g]", 1 / p.inverseNu, 1 / ci.inverseNu.upper, 1 / ci.inverseNu.lower)))
-                if fixed == nil { report.summary.append(("\(key): γ/ν", String(format: "%.4g [%.4g, %.4g]", p.exponent, ci.exponent.lower, ci.exponent.upper))) }
+                if fixed == nil { report.summary.append(("\(key): γ/ν", text(ci.exponent))) }
                 report.summary.append(("\(key): collapse quality S (≈ 1 when the sizes collapse within their errors)", String(format: "%.3g", fit.quality)))
                 var raw = SVGPlot(title: "\(key) against \(control)", xLabel: control, yLabel: key)
                 var collapsed = SVGPlot(title: "collapsed: x_c = \(String(format: "%.4g", p.criticalPoint)), 1/ν = \(String(format: "%.3g", p.inverseNu)), ω = \(String(format: "%.3g", p.exponent))",
@@ -94,17 +192,19 @@ public enum FiniteSizeScan {
                 raw.verticalLines = [(p.criticalPoint, "x_c")]
                 panels += [raw, collapsed]
             }
+            try folder.write("crossings.csv", CSV.table(header: ["ratio", "size_a", "size_b", "crossing", "lower", "upper", "value", "value_lower", "value_upper"], rows: crossingRows))
             try folder.write("fss.csv", ([["observable", "x_c", "x_c_lower", "x_c_upper", "inverse_nu", "inverse_nu_lower", "inverse_nu_upper",
                                            "exponent", "exponent_lower", "exponent_upper", "quality"]] + fssRows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n")
             try folder.write("collapse.svg", SVGPlot.stacked(panels))
             report.figures.append(("collapse.svg", "Per observable: the raw curves of every size (bars: standard errors) and the collapse (x − x_c)L^{1/ν}, y L^{−ω} with the fitted parameters"))
-            report.dataFiles += [("crossings.csv", "crossings of successive sizes with 95 % bootstrap intervals"),
+            report.dataFiles += [("crossings.csv", "crossings of successive sizes (ratio: index into summary.json \"ratios\"): point and value with 95 % bootstrap intervals"),
                                  ("fss.csv", "collapse fits: x_c, 1/ν, ω (= γ/ν for a susceptibility, 0 held for a ratio), intervals and the quality S")]
             report.reproduce = commandLine
             report.linkRecords()
             let wall = Date().timeIntervalSince(started)
             out["wall_seconds"] = wall
-            let record: [String: Any] = ["kind": "fss", "scan": source.path, "ratio": ratio, "susceptibility": susceptibility ?? NSNull(), "resamples": resamples,
+            let record: [String: Any] = ["kind": "fss", "scan": source.path, "ratios": request.ratios, "susceptibility": request.susceptibility ?? NSNull(),
+                                         "control": control, "correction_exponent": omega, "smallest": request.smallest ?? NSNull(), "resamples": resamples,
                                          "package": "Criticality", "version": Experiment.version, "git_revision": Experiment.revision,
                                          "date": ISO8601DateFormatter().string(from: Date()), "reproduce": commandLine, "wall_seconds": wall]
             return (out, record, report)

@@ -183,6 +183,8 @@ enum Scan {
         var replica: Int
         var seed: Int
         var values: [String: Double]
+        /// The run's per-time curves (reverse diffusion: summary.per_time), for `criticality fss`.
+        var perTime: [String: [Double]]
 
         init(point: [Double], replica: Int, seed: Int, summary: [String: Any]) {
             self.point = point
@@ -193,6 +195,7 @@ enum Scan {
                 if let d = x as? Double { v[k] = d } else if let i = x as? Int { v[k] = Double(i) }
             }
             values = v
+            perTime = summary[PathObservables.perTimeKey] as? [String: [Double]] ?? [:]
         }
 
         init(contentsOf url: URL) throws {
@@ -202,17 +205,20 @@ enum Scan {
             self.point = point
             self.replica = replica
             self.seed = seed
-            values = try bits.mapValues { s in
+            func decode(_ s: String) throws -> Double {
                 guard let b = UInt64(s, radix: 16) else { throw CocoaError(.fileReadCorruptFile) }
                 return Double(bitPattern: b)
             }
+            values = try bits.mapValues(decode)
+            perTime = try (o["per_time_bits"] as? [String: [String]] ?? [:]).mapValues { try $0.map(decode) }
         }
 
         /// Written to a temporary name and renamed, so a killed scan never leaves half a record.
         func write(to url: URL) throws {
             let o: [String: Any] = ["point": point, "replica": replica, "seed": seed,
                                     "values": values.mapValues { $0.isFinite ? $0 as Any : NSNull() },
-                                    "bits": values.mapValues { String($0.bitPattern, radix: 16) }]
+                                    "bits": values.mapValues { String($0.bitPattern, radix: 16) },
+                                    "per_time_bits": perTime.mapValues { $0.map { String($0.bitPattern, radix: 16) } }]
             let tmp = url.appendingPathExtension("tmp")
             try OutputError.writeFile(tmp.path, JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]))
             guard rename(tmp.path, url.path) == 0 else { throw OutputError(path: url.path, action: "cannot store the scan record", errno: errno) }

@@ -27,6 +27,14 @@ enum ScanOutput {
             ("scan.npy", "the same table as a (points, columns) float64 array; column names in summary.json \"columns\""),
             ("replicas.csv", "every (point, replica): values, replica, seed, every summary number"),
         ]
+        // Per-time curves (reverse diffusion): one array per key, a row per (point, replica).
+        let curveKeys = t.records.dropFirst().reduce(Set(t.records[0].perTime.keys)) { $0.intersection($1.perTime.keys) }.sorted()
+        if !curveKeys.isEmpty {
+            let o: [String: Any] = ["axes": scan.axes.map(\.key), "points": t.records.map(\.point), "replicas": t.records.map(\.replica),
+                                    "curves": Dictionary(uniqueKeysWithValues: curveKeys.map { k in (k, t.records.map { $0.perTime[k]!.map { $0.isFinite ? $0 as Any : NSNull() } }) })]
+            try folder.write("per_time.json", try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]))
+            report.dataFiles.append(("per_time.json", "the runs' per-time curves: \"curves\" maps each key (t, log_lambda, and per field the order-parameter statistics of order.npy with _se) to one row per (point, replica) in the order of \"points\" and \"replicas\" (null: undefined); the input of criticality fss over t"))
+        }
 
         let panels = scan.plot.isEmpty ? defaultPanels(t.keys) : scan.plot
         for key in panels.flatMap({ $0 }) where !t.keys.contains(key) {
