@@ -180,18 +180,12 @@ struct FSS: ParsableCommand {
 
     func run() throws {
         let ratios = ratio.isEmpty ? ["binder"] : ratio
-        var words = ["criticality", "fss", scan] + ratios.flatMap { ["--ratio", $0] }
-        if let susceptibility { words += ["--susceptibility", susceptibility] }
-        if let control { words += ["--control", control] }
-        if correctionExponent != 1 { words += ["--correction-exponent", "\(correctionExponent)"] }
-        if let smallest { words += ["--smallest", "\(smallest)"] }
-        if let out { words += ["--out", out] }
         do {
             guard resamples >= 10 else { throw ParameterError(file: "--resamples", message: "\(resamples): expected at least 10") }
             guard correctionExponent > 0 else { throw ParameterError(file: "--correction-exponent", message: "\(correctionExponent): expected a positive exponent") }
             let request = FiniteSizeScan.Request(ratios: ratios, susceptibility: susceptibility, control: control, correctionExponent: correctionExponent,
                                                  smallest: smallest, resamples: resamples)
-            let folder = try FiniteSizeScan.run(scan: scan, request: request, out: out, commandLine: words.joined(separator: " "))
+            let folder = try FiniteSizeScan.run(scan: scan, request: request, out: out)
             print("results: \(folder.path)/index.html")
         } catch {
             throw fail(error, file: scan)

@@ -7,6 +7,8 @@ import Foundation
 /// every 10 % and at least every `interval` seconds.
 public final class Progress: @unchecked Sendable {
     private let label: String
+    /// What a step is: "steps" of a sampler, "tasks" of a scan.
+    private let unit: String
     private let interactive: Bool
     private let interval: TimeInterval = 2
     private let lock = NSLock()
@@ -14,8 +16,9 @@ public final class Progress: @unchecked Sendable {
     private var total = 1, done = 0, lastShown = -1
     private var started = Date(), lastLine = Date()
 
-    public init(label: String, interactive: Bool = isatty(STDERR_FILENO) != 0) {
+    public init(label: String, unit: String = "steps", interactive: Bool = isatty(STDERR_FILENO) != 0) {
         self.label = label
+        self.unit = unit
         self.interactive = interactive
     }
 
@@ -46,7 +49,7 @@ public final class Progress: @unchecked Sendable {
         // An ETA once it means something: after a second or 5 % of the phase.
         let eta = elapsed < 1 && 20 * done < total ? "" : String(format: "  eta %.1f s", Double(total - done) / max(rate, 1e-9))
         let name = phase.map { "\(label) [\($0)]" } ?? label
-        let line = String(format: "%@ %3d%%  %.0f steps/s  elapsed %.1f s", name, percent, rate, elapsed) + eta
+        let line = String(format: "%@ %3d%%  %@ %@/s  elapsed %.1f s", name, percent, String(format: rate >= 100 ? "%.0f" : "%.3g", rate), unit, elapsed) + eta
         FileHandle.standardError.write(((interactive ? "\r\u{1B}[K" : "") + line + (interactive ? "" : "\n")).data(using: .utf8)!)
     }
 

@@ -201,3 +201,44 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
     let (bad, message) = try runCLI(["fss", scan.path, "--out", dir.appendingPathComponent("bad").path])
     #expect(bad == 2 && message.contains("expected lattice.size, alone or with one control parameter"), "\(message)")
 }
+
+/// `[scan.fss]` runs the finite-size scaling when the scan completes, into NAME-fss, with the
+/// command that reproduces it; it needs a scan over lattice.size, and a summary key the runs
+/// report (checked after the first task, as scan.plot is).
+@Test func scanFSSSectionRunsTheAnalysisAfterTheScan() throws {
+    let text = tiny.replacingOccurrences(of: "t_end = 2.0", with: "t_end = 20.0") + """
+
+        [equilibrium]
+        from = 2.0
+        every = 0.5
+        [scan]
+        parameter = "lattice.size"
+        values = [4, 6, 8]
+        [scan.second]
+        parameter = "model.r"
+        values = [-0.6, -0.4, -0.2, 0.0]
+        [scan.fss]
+        ratios = ["eq_binder"]
+        susceptibility = "eq_chi"
+        resamples = 20
+        """
+    let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
+    let out = try Experiment.run(file: file, out: dir + "/sizes", progress: false)
+    let fss = URL(fileURLWithPath: out.path + "-fss")
+    let s = try json(fss), record = try JSONSerialization.jsonObject(with: Data(contentsOf: fss.appendingPathComponent("run.json"))) as! [String: Any]
+    #expect(s["sizes"] as? [Double] == [4, 6, 8] && s["eq_chi_gamma_over_nu"] is Double)
+    #expect((record["reproduce"] as? String)?.hasPrefix("criticality fss \(out.path) --ratio eq_binder --susceptibility eq_chi --resamples 20") == true)
+    // The echoed parameters keep the section.
+    #expect(try String(contentsOf: out.appendingPathComponent("parameters.toml"), encoding: .utf8).contains("[scan.fss]"))
+    for (bad, fragment) in [(text.replacingOccurrences(of: "parameter = \"lattice.size\"\nvalues = [4, 6, 8]", with: "parameter = \"model.u\"\nvalues = [1.0, 2.0]"), "needs a scan over lattice.size"),
+                            (text.replacingOccurrences(of: "ratios = [\"eq_binder\"]", with: "ratios = []"), "scan.fss.ratios")] {
+        let f = try writeTiny(bad)
+        #expect { _ = try Scan.validated(file: f, root: try ParameterFile.load(f, overrides: []), seed: nil) } throws: { e in
+            (e as? ParameterError)?.description.contains(fragment) == true
+        }
+    }
+    let unknown = try writeTiny(text.replacingOccurrences(of: "ratios = [\"eq_binder\"]", with: "ratios = [\"eq_bindr\"]"))
+    #expect { _ = try Experiment.run(file: unknown, out: dir + "/unknown", progress: false) } throws: { e in
+        (e as? ParameterError)?.description.contains("scan.fss: 'eq_bindr' is not a number the runs report") == true
+    }
+}

@@ -158,7 +158,7 @@ public struct ParameterFamily: Sendable {
 /// Every family's tables and the `[scan]` any file may add: the whole schema.
 public enum ParameterSchema {
     static var families: [ParameterFamily] { ExperimentKinds.families }
-    static let scanTables = [ScanParameters.scan, ScanParameters.second]
+    static let scanTables = [ScanParameters.scan, ScanParameters.second, ScanParameters.fss]
 
     /// A table of a family (or the scan's) by its path.
     static func table(_ path: String, in family: ParameterFamily) -> ParameterTable? {

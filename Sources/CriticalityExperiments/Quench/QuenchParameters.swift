@@ -69,7 +69,12 @@ enum QuenchParameters {
     ])
 
     static let equilibrium = ParameterTable("equilibrium", about: """
-        Equilibrium averages (run.kind = "quench" at constant model.r): from time `from` on, every member records         m, S(0) and S(k₁) every `every`, and the run reports moments pooled over members and samples (⟨|m|⟩, ⟨m²⟩,         ⟨m⁴⟩, the Binder cumulant, χ = N(⟨m²⟩ − ⟨|m|⟩²), ξ_2nd/L) with jackknife errors over members, the integrated         autocorrelation times of m and m², and the Binder cumulant of each half of the samples as an equilibration check         (docs/theory.md §12.4). The summary keys start with `eq_`; a `[scan]` over `lattice.size` × `model.r` feeds         `criticality fss`.
+        Equilibrium averages (run.kind = "quench" at constant model.r): from time `from` on, every member records \
+        m, S(0) and S(k₁) every `every`, and the run reports moments pooled over members and samples (⟨|m|⟩, ⟨m²⟩, \
+        ⟨m⁴⟩, the Binder cumulant, χ = N(⟨m²⟩ − ⟨|m|⟩²), ξ_2nd/L) with jackknife errors over members, the integrated \
+        autocorrelation times of m and m², and the Binder cumulant of each half of the samples as an equilibration check \
+        (docs/theory.md §12.4). The summary keys start with `eq_`; a `[scan]` over `lattice.size` × `model.r` feeds \
+        `criticality fss`.
         """, [
         ParameterKey("from", .number, .required, bounds: .nonNegative, unit: "time", expected: "a non-negative time below integrator.t_end",
                      "t_eq: samples are taken from this time on; it should exceed many autocorrelation times (the report compares)"),

@@ -12,7 +12,7 @@ import CriticalityLattice
 /// intervals come from the parametric bootstrap.
 public enum FiniteSizeScan {
     /// What to analyse.
-    public struct Request: Sendable {
+    public struct Request: Sendable, Equatable {
         public var ratios: [String]
         public var susceptibility: String?
         /// "t" or "log_lambda" for per-time curves; nil: the scan's other axis, or t.
@@ -25,6 +25,18 @@ public enum FiniteSizeScan {
         public init(ratios: [String], susceptibility: String?, control: String?, correctionExponent: Double, smallest: Double?, resamples: Int) {
             (self.ratios, self.susceptibility, self.control, self.correctionExponent, self.smallest, self.resamples) =
                 (ratios, susceptibility, control, correctionExponent, smallest, resamples)
+        }
+
+        /// The `criticality fss` command that makes this request.
+        public func commandLine(scan: String, out: String?) -> String {
+            var words = ["criticality", "fss", scan] + ratios.flatMap { ["--ratio", $0] }
+            if let susceptibility { words += ["--susceptibility", susceptibility] }
+            if let control { words += ["--control", control] }
+            if correctionExponent != 1 { words += ["--correction-exponent", "\(correctionExponent)"] }
+            if let smallest { words += ["--smallest", "\(smallest)"] }
+            if resamples != 200 { words += ["--resamples", "\(resamples)"] }
+            if let out { words += ["--out", out] }
+            return words.joined(separator: " ")
         }
     }
 
@@ -101,7 +113,8 @@ public enum FiniteSizeScan {
         }
     }
 
-    public static func run(scan: String, request: Request, out: String?, commandLine: String) throws -> URL {
+    public static func run(scan: String, request: Request, out: String?) throws -> URL {
+        let commandLine = request.commandLine(scan: scan, out: out)
         let src = try source(scan, request: request), control = src.control
         let ratioSets = try request.ratios.map { (key: $0, curves: try src.curves($0)) }
         let chiCurves = try request.susceptibility.map(src.curves)

@@ -91,12 +91,16 @@ enum Scan {
             for key in scan.plot.joined() where record.values[key] == nil {
                 throw ParameterError(file: file, message: "scan.plot: '\(key)' is not a number the runs report (they report: \(record.values.keys.sorted().joined(separator: ", ")))")
             }
+            for key in (scan.fss.map { $0.ratios + [$0.susceptibility].compactMap { $0 } } ?? []) where record.values[key] == nil && record.perTime[key] == nil {
+                let reported = record.perTime.isEmpty ? record.values.keys.sorted() : record.perTime.keys.filter { !$0.hasSuffix("_se") }.sorted()
+                throw ParameterError(file: file, message: "scan.fss: '\(key)' is not a number the runs report (they report: \(reported.joined(separator: ", ")))")
+            }
         }
         if let stored { try checkPlotKeys(stored) }
         if let stopAfter { remaining = Array(remaining.prefix(stopAfter)) }
         // MPI ranks take the remaining tasks in turn (each stores its own records).
         let todo = remaining.indices.filter { $0 % Cluster.size == Cluster.rank }.map { remaining[$0] }, pointRoots = roots
-        let bar = progress && Cluster.isRoot ? Progress(label: "\(baseJob.name) scan") : nil
+        let bar = progress && Cluster.isRoot ? Progress(label: "\(baseJob.name) scan", unit: "tasks") : nil
         bar?.start(totalSteps: todo.count)
         let workers = scan.threads == 0 ? Ensemble.defaultThreads : scan.threads
         Cluster.ensemblesSpanRanks = false
@@ -174,6 +178,10 @@ enum Scan {
             return (summary, record, report)
         }
         try? fm.removeItem(at: work)
+        if let request = scan.fss {
+            let fss = try FiniteSizeScan.run(scan: destination.path, request: request, out: destination.path + "-fss")
+            if progress { FileHandle.standardError.write("finite-size scaling: \(fss.path)/index.html\n".data(using: .utf8)!) }
+        }
         return destination
     }
 

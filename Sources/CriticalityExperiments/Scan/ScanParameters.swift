@@ -11,7 +11,7 @@ enum ScanParameters {
         .choice("grid", "linear", ["linear", "log"], "… `\"linear\"` or `\"log\"` (positive ends)"),
     ]
 
-    static let scan = ParameterTable("scan", subtables: ["second"], about: """
+    static let scan = ParameterTable("scan", subtables: ["second", "fss"], about: """
         Any file may add a `[scan]`: its experiment then runs at every point of a grid, times replicas, and writes one table \
         (docs/output.md, "Scans"); the scanned key's own value in the file is replaced at each point. Every point is validated \
         before anything runs. A scan is resumable: finished (point, replica) runs are stored at once in the hidden folder \
@@ -28,4 +28,19 @@ enum ScanParameters {
     ])
 
     static let second = ParameterTable("scan.second", about: "A second axis: a 2-D scan, the second axis running fastest.", axisKeys)
+
+    static let fss = ParameterTable("scan.fss", about: """
+        Finite-size scaling of a scan over `lattice.size` (docs/theory.md §12), run when the scan is complete and written to \
+        `results/NAME-fss/`, as `criticality fss results/NAME` with the same options would (docs/output.md).
+        """, [
+        ParameterKey("ratios", .form("a non-empty array of summary keys", json: .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("string")])])),
+                     .required, expected: "a non-empty array of summary keys, e.g. [\"eq_binder\", \"eq_xi_2nd_over_l\"]",
+                     "dimensionless ratios the runs report: crossings, their L → ∞ limit, collapse with ω = 0 (`eq_binder`, `eq_xi_2nd_over_l` with `[equilibrium]`; `binder_sign_D`, … for reverse diffusion)"),
+        ParameterKey("susceptibility", .string([]), .absent("no susceptibility collapse"), "a susceptibility the runs report (`eq_chi`, `chi_sign_D`): collapse with ω = γ/ν fitted"),
+        ParameterKey("control", .string(["t", "log_lambda"]), .computed("the scan's second axis, or `\"t\"`"),
+                     "for a scan over lattice.size alone (reverse diffusion): the per-time control, `\"t\"` or `\"log_lambda\"`"),
+        .number("correction_exponent", 1, .positive, expected: "a positive exponent", "ω of the crossings' extrapolation: points as L^{−(1/ν+ω)}, values as L^{−ω}"),
+        ParameterKey("smallest", .number, .absent("every size"), bounds: .positive, "leave out sizes below this"),
+        .integer("resamples", 200, .atLeast(10), expected: "at least 10", "bootstrap resamples"),
+    ])
 }

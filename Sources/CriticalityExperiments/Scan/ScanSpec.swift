@@ -21,6 +21,8 @@ public struct ScanSpec: Sendable, Equatable {
     public var threads: Int
     /// Panels of scan.svg, each a list of summary keys; empty: chosen from what the runs report.
     public var plot: [[String]]
+    /// `[scan.fss]`: finite-size scaling once the scan is complete.
+    public var fss: FiniteSizeScan.Request?
 
     init(file: String, root: ParameterValue) throws {
         let s = try ParameterSection(file: file, root: root, ScanParameters.scan, echo: nil)
@@ -52,6 +54,24 @@ public struct ScanSpec: Sendable, Equatable {
                 }
             }
             return panels.count == a.count ? panels : nil
+        }
+        if s.has("fss") {
+            let f = try ParameterSection(file: file, root: root, ScanParameters.fss, echo: nil)
+            guard axes.contains(where: { $0.key == ScanSpec.latticeSize }) else {
+                throw ParameterError(file: file, message: "[scan.fss] needs a scan over lattice.size (scan.parameter or scan.second.parameter)")
+            }
+            let ratios = try f.value("ratios", default: nil) { v -> [String]? in
+                guard case .array(let a) = v, !a.isEmpty else { return nil }
+                let keys = a.compactMap { if case .string(let k) = $0, !k.isEmpty { k } else { nil } }
+                return keys.count == a.count ? keys : nil
+            }
+            let control = f.has("control") ? try f.string("control") : nil
+            if control != nil && axes.count == 2 {
+                throw ParameterError(file: file, message: "scan.fss.control applies to a scan over lattice.size alone (this scan's control is its second axis)")
+            }
+            fss = FiniteSizeScan.Request(ratios: ratios, susceptibility: f.has("susceptibility") ? try f.string("susceptibility") : nil, control: control,
+                                         correctionExponent: try f.double("correction_exponent"), smallest: f.has("smallest") ? try f.double("smallest") : nil,
+                                         resamples: try f.int("resamples"))
         }
     }
 
@@ -150,6 +170,14 @@ public struct ScanSpec: Sendable, Equatable {
         guard case .table(var t) = definition else { return definition }
         t["threads"] = .int(threads)
         if !plot.isEmpty { t["plot"] = .array(plot.map { .array($0.map { .string($0) }) }) }
+        if let fss {
+            var f: [String: ParameterValue] = ["ratios": .array(fss.ratios.map { .string($0) }), "correction_exponent": .double(fss.correctionExponent),
+                                               "resamples": .int(fss.resamples)]
+            if let s = fss.susceptibility { f["susceptibility"] = .string(s) }
+            if let c = fss.control { f["control"] = .string(c) }
+            if let l = fss.smallest { f["smallest"] = .double(l) }
+            t["fss"] = .table(f)
+        }
         return .table(t)
     }
 }
