@@ -38,30 +38,33 @@ public struct ReverseSampler: Sendable {
     public let noise: GaussianNoise
     /// Given starting states x_{t₀}, one per member (nil: drawn from the prior).
     public let initialStates: [[Double]]?
+    /// Langevin corrector steps after the predictor steps (nil: none).
+    public let corrector: LangevinCorrector?
 
     public init(schedule: NoiseSchedule, denoiser: any Denoiser, method: SamplerMethod, times: [Double], seed: UInt64) throws(InvalidArgument) {
         guard times.count >= 2, zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), times.last! > 0 else {
             throw InvalidArgument("ReverseSampler.init", "times", times.count > 6 ? "[\(times[0]), \(times[1]), …, \(times.last!)] (\(times.count))" : "\(times)",
                                   expected: "at least two strictly decreasing positive times")
         }
-        self.init(unchecked: schedule, denoiser, method, times, seed, nil)
+        self.init(unchecked: schedule, denoiser, method, times, seed, nil, nil)
     }
 
     private init(unchecked schedule: NoiseSchedule, _ denoiser: any Denoiser, _ method: SamplerMethod, _ times: [Double], _ seed: UInt64,
-                 _ initialStates: [[Double]]?) {
+                 _ initialStates: [[Double]]?, _ corrector: LangevinCorrector?) {
         self.schedule = schedule
         self.denoiser = denoiser
         self.method = method
         self.times = times
         noise = GaussianNoise(seed: seed)
         self.initialStates = initialStates
+        self.corrector = corrector
     }
 
     /// The same grid and noise driving another denoiser (a guided version of this one, say).
-    public func with(denoiser: any Denoiser) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, initialStates) }
+    public func with(denoiser: any Denoiser) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, initialStates, corrector) }
 
     /// The same sampler with the noise of another seed.
-    public func reseeded(_ seed: UInt64) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, seed, initialStates) }
+    public func reseeded(_ seed: UInt64) -> ReverseSampler { ReverseSampler(unchecked: schedule, denoiser, method, times, seed, initialStates, corrector) }
 
     /// The same sampler starting member m from `states[m]` (each a field of `lattice.siteCount`
     /// values, used as x_{t₀} unscaled) instead of the prior.
@@ -69,7 +72,12 @@ public struct ReverseSampler: Sendable {
         if let bad = states.firstIndex(where: { $0.count != lattice.siteCount }) {
             throw InvalidArgument("ReverseSampler.starting", "states[\(bad)]", "\(states[bad].count) values", expected: "\(lattice.siteCount) values, one per site")
         }
-        return ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, states)
+        return ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, states, corrector)
+    }
+
+    /// The same sampler with Langevin corrector steps (a predictor–corrector sampler).
+    public func correcting(_ corrector: LangevinCorrector?) -> ReverseSampler {
+        ReverseSampler(unchecked: schedule, denoiser, method, times, noise.seed, initialStates, corrector)
     }
 
     public var lattice: Lattice { denoiser.lattice }
@@ -129,6 +137,7 @@ public struct ReverseSampler: Sendable {
                 denoiser.denoise(trial, at: next, into: trialD, workspace: w)
                 for j in 0..<x.count { x[j] -= 0.5 * h * (xi[j] + ReverseSampler.flow(next, trial[j], trialD[j])) }
             }
+            corrector?.correct(x, at: next, denoiser: denoiser, noise: noise, member: member, step: i, d: trialD, xi: xi, workspace: w)
             afterStep()
         }
         return d

@@ -181,6 +181,8 @@ let badDiffusionInputs: [BadDiffusionInput] = [
     .init("ddpm key on vp", overrides: ["schedule.beta_max=10"], expected: ["schedule.beta_max does not apply to schedule.type = \"vp\" (only to \"ddpm\")"]),
     .init("key of another model", overrides: ["model.amplitude=2"], expected: ["model.amplitude does not apply to model.type = \"binary-patch\""]),
     .init("data for a data-free model", overrides: ["data.source=\"stripes\""], expected: ["[data] applies only to"]),
+    .init("corrector window reversed", overrides: ["corrector.window=[3.0, 2.0]"], expected: ["corrector.window = [3.0, 2.0]", "0 < t_low < t_high"]),
+    .init("corrector step too large", overrides: ["corrector.step_size=1.5"], expected: ["corrector.step_size = 1.5", "a step δ in (0, 1)"]),
     .init("ring order parameter without a ring", overrides: ["observe.order_parameter=\"ring\""], expected: ["observe.order_parameter = \"ring\"", "not off k = 0 (no ring)"]),
     .init("unknown order parameter", overrides: ["observe.order_parameter=\"staggered\""], expected: ["observe.order_parameter = \"staggered\"", "\"uniform\", \"ring\" or the path of an .npy"]),
     .init("projection field of the wrong shape", overrides: ["observe.order_parameter=\"labels.npy\""], data: labels, expected: ["labels.npy", "a projection field of shape [5]: expected [16, 16]"]),

@@ -242,3 +242,40 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
         (e as? ParameterError)?.description.contains("scan.fss: 'eq_bindr' is not a number the runs report") == true
     }
 }
+
+/// scan.power_law fits y ∝ x^b: equilibrium ⟨m²⟩ = T/(rV) of linear model A gives b = −1
+/// within 4 standard errors; a second axis is refused.
+@Test func scanPowerLawRecoversTheExponentOfLinearModelA() throws {
+    let text = """
+        [run]
+        members = 16
+        [lattice]
+        shape = [8, 8]
+        [model]
+        r = 0.5
+        u = 0.0
+        temperature = 1.0
+        [integrator]
+        dt = 0.1
+        t_end = 400.0
+        [observe]
+        schedule = "linear"
+        count = 1
+        [equilibrium]
+        from = 40.0
+        every = 2.0
+        [scan]
+        parameter = "model.r"
+        values = [0.25, 0.5, 1.0, 2.0, 4.0]
+        power_law = ["eq_m2"]
+        """
+    let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
+    let s = try json(try Experiment.run(file: file, out: dir + "/power", progress: false))
+    let (b, se) = (s["power_law_eq_m2"] as! Double, s["power_law_eq_m2_se"] as! Double)
+    print(String(format: "validation: scan.power_law of linear model A ⟨m²⟩ ∝ r^b: b = %.4f ± %.4f (exact −1), χ²/dof %.2f", b, se, s["power_law_eq_m2_chi2_per_dof"] as! Double))
+    #expect(abs(b + 1) < 4 * se)
+    let two = try writeTiny(text + "\n[scan.second]\nparameter = \"model.kappa\"\nvalues = [1.0, 2.0]\n")
+    #expect { _ = try Scan.validated(file: two, root: try ParameterFile.load(two, overrides: []), seed: nil) } throws: { e in
+        (e as? ParameterError)?.description.contains("scan.power_law fits against one axis") == true
+    }
+}

@@ -91,6 +91,10 @@ enum DiffusionOutput {
             summary["xi_1e_\(name)"] = s.xiOneOverE.mean
             summary["xi_1e_\(name)_se"] = s.xiOneOverE.standardError
         }
+        if let c = spec.corrector {
+            summary["corrector_time"] = c.annealingTime(times: r.prepared.sampler.times)
+            summary["corrector_steps"] = c.steps
+        }
         let finals = r.samples.flatMap { $0 }
         summary["saturated_fraction"] = Double(finals.filter { abs($0) > 1 - 1e-3 }.count) / Double(max(1, finals.count))
         if case .binaryPatch(let p) = spec.model {
@@ -113,6 +117,10 @@ enum DiffusionOutput {
         ] + fields.map { f in ("ξ_1/e of \(fieldLabels[f]) at the end", r.summaries[last][f].xiOneOverE.formatted) }, at: 0)
         if let c = summary["locally_consistent_fraction"] as? Double { report.summary.append(("locally consistent pixels", String(format: "%.4f", c))) }
         report.summary.append(("members × steps", "\(spec.members) × \(spec.steps)"))
+        if let c = spec.corrector {
+            report.summary.append(("Langevin corrector", String(format: "%d steps of δ = %g after each predictor step in t ∈ [%g, %g]: annealing time τ = %g",
+                                                                 c.steps, c.stepSize, c.window.lowerBound, c.window.upperBound, c.annealingTime(times: r.prepared.sampler.times))))
+        }
         return (report, summary)
     }
 

@@ -6,9 +6,9 @@ import CriticalityDiffusion
 enum DiffusionParameters {
     static let kinds = ["reverse-diffusion", "guidance-pulse", "critical-windows", "latent-information"]
     static let family = ParameterFamily(name: "Reverse diffusion", kinds: kinds, tables: [
-        ParameterTable("", subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "observe", "softening", "continuation", "pulse",
+        ParameterTable("", subtables: ["run", "lattice", "schedule", "model", "data", "guidance", "sampler", "corrector", "observe", "softening", "continuation", "pulse",
                                        "windows", "information"], about: "", []),
-        run, lattice, schedule, model, component, data, guidance, guidancePulse, sampler, observe, softening, continuation,
+        run, lattice, schedule, model, component, data, guidance, guidancePulse, sampler, corrector, observe, softening, continuation,
         PulseParameters.pulse, CriticalWindowsParameters.windows, LatentInformationParameters.information,
     ])
 
@@ -173,6 +173,18 @@ enum DiffusionParameters {
         .integer("steps", 400, .atLeast(1), expected: "a positive number of steps", "number of steps"),
         .choice("grid", "log", ["log", "uniform", "edm"], "`\"log\"` (equal steps in log t), `\"uniform\"`, or `\"edm\"` (Karras et al.'s ρ-grid in σ/α, mapped to t)"),
         .number("rho", 7, .positive, expected: "a positive number", only: ["edm"], "ρ of the `edm` grid"),
+    ])
+
+    static let corrector = ParameterTable("corrector", about: """
+        Optional: a predictor–corrector sampler. After every predictor step that lands inside `window`, `steps` Langevin \
+        corrector steps at that fixed noise level, x ← x + δ(α_t D(x, t) − x) + σ_t√(2δ) z (docs/theory.md §12.6): concentrate \
+        them around t_c and the annealing time spent there, τ = δ × steps × (grid times in the window), is the Kibble–Zurek \
+        control (summary key `corrector_time`). Each step costs one denoiser evaluation.
+        """, [
+        .integer("steps", 1, .nonNegative, expected: "a non-negative number of steps", "corrector steps after each predictor step in the window (0: none)"),
+        .number("step_size", 0.1, .open(0, 1), expected: "a step δ in (0, 1)", "δ = ε/σ_t², the Langevin step in units of the noise variance"),
+        ParameterKey("window", .numbers(count: 2...2), .computed("the whole path [sampler.t_end, sampler.t_start]"), bounds: .positive, unit: "time",
+                     expected: "[t_low, t_high] with 0 < t_low < t_high", "the times at which the corrector runs"),
     ])
 
     static let observe = ParameterTable("observe", about: "", [

@@ -64,6 +64,7 @@ extension DiffusionSpec {
         let states = try initial.map { try startingStates($0, lattice: spec.lattice) }
         let samplers = try labels.map { label in
             let s = try ReverseSampler(schedule: schedule, denoiser: try spec.makeDenoiser(data: data, label: label), method: method, times: times, seed: seed)
+                .correcting(corrector)
             return try states.map { try s.starting(from: $0) } ?? s
         }
         if let f = softening, f.method == .analytic, let s = samplers.first(where: { !($0.denoiser is any DenoiserJacobian) }) {

@@ -149,6 +149,8 @@ public struct DiffusionSpec: Sendable {
     public var orderParameter: String
     /// Jacobian probes, mode softening and the dynamic response ([softening]); nil: not run.
     public var softening: Softening?
+    /// Langevin corrector steps ([corrector]); nil: a predictor-only sampler.
+    public var corrector: LangevinCorrector?
     /// Relax every member's final state to the fixed point of the denoiser map at t_end
     /// (observe.fixed_points).
     public var fixedPoints: Bool
@@ -377,6 +379,19 @@ public struct DiffusionSpec: Sendable {
         case "uniform": grid = .uniform
         case "edm": grid = .edm(rho: try smp.double("rho"))
         default: grid = .logUniform
+        }
+
+        if root.hasTable("corrector") {
+            let c = try section(p.corrector)
+            let window = try c.doubles("window", default: [end, start], count: 2...2,
+                                       expected: "[t_low, t_high] with 0 < t_low < t_high") 
+            guard window[0] < window[1] else {
+                throw ParameterError(file: file, key: "corrector.window", value: .array(window.map { .double($0) }), expected: "[t_low, t_high] with 0 < t_low < t_high")
+            }
+            corrector = LangevinCorrector(steps: try c.int("steps", { $0 < 1 << 20 }, expected: "fewer than 2²⁰ steps"), stepSize: try c.double("step_size"),
+                                          window: window[0]...window[1])
+        } else {
+            corrector = nil
         }
 
         let obs = try section(p.observe)

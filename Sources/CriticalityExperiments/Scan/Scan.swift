@@ -88,8 +88,8 @@ enum Scan {
         // scan.plot names summary keys, known once one run has reported: checked on a stored
         // record now, or on the first computed one (so a typo stops the scan after one task).
         @Sendable func checkPlotKeys(_ record: PointRecord) throws {
-            for key in scan.plot.joined() where record.values[key] == nil {
-                throw ParameterError(file: file, message: "scan.plot: '\(key)' is not a number the runs report (they report: \(record.values.keys.sorted().joined(separator: ", ")))")
+            for key in scan.plot.joined() + scan.powerLaw where record.values[key] == nil {
+                throw ParameterError(file: file, message: "\(scan.powerLaw.contains(key) ? "scan.power_law" : "scan.plot"): '\(key)' is not a number the runs report (they report: \(record.values.keys.sorted().joined(separator: ", ")))")
             }
             for key in (scan.fss.map { $0.ratios + [$0.susceptibility].compactMap { $0 } } ?? []) where record.values[key] == nil && record.perTime[key] == nil {
                 let reported = record.perTime.isEmpty ? record.values.keys.sorted() : record.perTime.keys.filter { !$0.hasSuffix("_se") }.sorted()

@@ -78,7 +78,26 @@ enum ScanOutput {
                                       let m = t.column(k)![p], e = t.errorBars(k)?[p] ?? .nan
                                       return Estimate(mean: m, standardError: e).formatted
                                   } }))
-        let summary: [String: Any] = ["scan_parameters": scan.axes.map(\.key), "points": t.points.count, "replicas": scan.replicas, "columns": t.columns]
+        var summary: [String: Any] = ["scan_parameters": scan.axes.map(\.key), "points": t.points.count, "replicas": scan.replicas, "columns": t.columns]
+        if !scan.powerLaw.isEmpty {
+            var plot = SVGPlot(title: "Power laws against \(x0.key)", xLabel: x0.key, yLabel: "replica mean ± SE", logX: true, logY: true)
+            for (k, key) in scan.powerLaw.enumerated() {
+                let y = t.column(key)!, e = t.errorBars(key) ?? y.map { _ in .nan }
+                let fit = KibbleZurek.fitPowerLaw(x: xs, y: y, yError: e)
+                summary["power_law_\(key)"] = fit.exponent
+                summary["power_law_\(key)_se"] = fit.exponentError
+                summary["power_law_\(key)_chi2_per_dof"] = fit.chi2PerDof
+                report.summary.append(("\(key) ∝ \(x0.key)^b", String(format: "b = %@, χ²/dof %.2f", Estimate(mean: fit.exponent, standardError: fit.exponentError).formatted, fit.chi2PerDof)))
+                plot.series.append(.init(label: key, x: xs, y: y, error: e, markers: true, line: false, color: k))
+                if fit.exponent.isFinite {
+                    let positive = xs.filter { $0 > 0 }
+                    plot.series.append(.init(label: String(format: "fit ∝ x^%.3f", fit.exponent), x: positive, y: positive.map { exp(fit.intercept) * pow($0, fit.exponent) },
+                                             dashed: true, color: k))
+                }
+            }
+            try folder.write("power_law.svg", plot.render())
+            report.figures.append(("power_law.svg", "scan.power_law: the keys against \(x0.key) on log–log axes with their weighted fits (formal standard errors; χ²/dof beside them)"))
+        }
         report.summary.append(("scanned", scan.axes.map { "\($0.key) (\($0.values.count) values)" }.joined(separator: " × ")))
         return (report, summary)
     }

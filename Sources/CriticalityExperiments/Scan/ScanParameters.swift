@@ -25,6 +25,9 @@ enum ScanParameters {
             "items": .table(["anyOf": .array([.table(["type": .string("string")]), .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("string")])])])]),
         ])), .computed("chosen from the runs' keys"),
                      "panels of `scan.svg`. Default: the relaxed fixed points if the runs have them, else the critical times, else ξ_1/e of sign D"),
+        ParameterKey("power_law", .form("an array of summary keys", json: .table(["type": .string("array"), "items": .table(["type": .string("string")])])),
+                     .value(.array([])), expected: "an array of summary keys",
+                     "keys y to fit as y ∝ x^b against the first axis x (its positive values): weighted least squares of log y, the exponent with its standard error and χ²/dof in `summary.json` (`power_law_KEY`, …) and `power_law.svg`. E.g. the Kibble–Zurek exponent of the frozen ξ against `corrector.steps`"),
     ])
 
     static let second = ParameterTable("scan.second", about: "A second axis: a 2-D scan, the second axis running fastest.", axisKeys)

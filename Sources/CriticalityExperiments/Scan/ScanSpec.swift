@@ -21,6 +21,8 @@ public struct ScanSpec: Sendable, Equatable {
     public var threads: Int
     /// Panels of scan.svg, each a list of summary keys; empty: chosen from what the runs report.
     public var plot: [[String]]
+    /// Summary keys fitted as power laws of the first axis.
+    public var powerLaw: [String]
     /// `[scan.fss]`: finite-size scaling once the scan is complete.
     public var fss: FiniteSizeScan.Request?
 
@@ -54,6 +56,14 @@ public struct ScanSpec: Sendable, Equatable {
                 }
             }
             return panels.count == a.count ? panels : nil
+        }
+        powerLaw = try s.value("power_law", default: []) { v -> [String]? in
+            guard case .array(let a) = v else { return nil }
+            let keys = a.compactMap { if case .string(let k) = $0, !k.isEmpty { k } else { nil } }
+            return keys.count == a.count ? keys : nil
+        }
+        if !powerLaw.isEmpty, axes.count == 2 {
+            throw ParameterError(file: file, message: "scan.power_law fits against one axis: remove [scan.second]")
         }
         if s.has("fss") {
             let f = try ParameterSection(file: file, root: root, ScanParameters.fss, echo: nil)
@@ -170,6 +180,7 @@ public struct ScanSpec: Sendable, Equatable {
         guard case .table(var t) = definition else { return definition }
         t["threads"] = .int(threads)
         if !plot.isEmpty { t["plot"] = .array(plot.map { .array($0.map { .string($0) }) }) }
+        if !powerLaw.isEmpty { t["power_law"] = .array(powerLaw.map { .string($0) }) }
         if let fss {
             var f: [String: ParameterValue] = ["ratios": .array(fss.ratios.map { .string($0) }), "correction_exponent": .double(fss.correctionExponent),
                                                "resamples": .int(fss.resamples)]
