@@ -34,17 +34,28 @@ public enum FiniteSizeScaling {
     /// the one where d turns most (the largest change of its mean over the `window` points on
     /// either side, so that noise where both curves saturate does not count), by linear
     /// interpolation; nil without a sign change. The curves must share their x.
-    public static func crossing(_ a: Curve, _ b: Curve, window: Int = 3) -> Double? {
+    public static func crossing(_ a: Curve, _ b: Curve, window: Int = 3) -> Double? { crossingWithSignificance(a, b, window: window)?.x }
+
+    /// The crossing and its significance z: the smaller, on the two sides, of |mean d| over
+    /// max(`window`, an eighth of the grid) points over its standard error (the points' errors
+    /// combined as independent). Two curves that only cross by noise have z ≲ 2; a real crossing
+    /// has d of opposite signs, each resolved (z ≫ 1).
+    public static func crossingWithSignificance(_ a: Curve, _ b: Curve, window: Int = 3) -> (x: Double, z: Double)? {
         precondition(a.x == b.x, "crossings need a common control grid")
-        let d = zip(a.y, b.y).map { $0 - $1 }
+        let d = zip(a.y, b.y).map { $0 - $1 }, v = zip(a.error, b.error).map { $0 * $0 + $1 * $1 }
         func mean(_ r: Range<Int>) -> Double {
             let v = r.clamped(to: d.indices).map { d[$0] }
             return v.reduce(0, +) / Double(max(v.count, 1))
         }
+        func z(_ r: Range<Int>) -> Double {
+            let r = r.clamped(to: d.indices), n = Double(r.count)
+            return abs(mean(r)) / (r.reduce(0) { $0 + v[$1] }.squareRoot() / n)
+        }
         let changes = (1..<d.count).filter { d[$0 - 1].isFinite && d[$0].isFinite && d[$0 - 1] != 0 && d[$0 - 1].sign != d[$0].sign }
         guard let i = changes.max(by: { abs(mean($0..<$0 + window) - mean($0 - window..<$0)) < abs(mean($1..<$1 + window) - mean($1 - window..<$1)) })
-        else { return d.firstIndex(of: 0).map { a.x[$0] } }
-        return a.x[i - 1] + d[i - 1] / (d[i - 1] - d[i]) * (a.x[i] - a.x[i - 1])
+        else { return d.firstIndex(of: 0).map { (a.x[$0], .nan) } }
+        let w = max(window, d.count / 8)
+        return (a.x[i - 1] + d[i - 1] / (d[i - 1] - d[i]) * (a.x[i] - a.x[i - 1]), min(z(i - w..<i), z(i..<i + w)))
     }
 
     /// The collapse parameters.

@@ -2,7 +2,7 @@ import Foundation
 import CriticalityLattice
 
 /// Langevin corrector steps at a fixed noise level t, as in predictor–corrector samplers of
-/// score-based SDEs (docs/theory.md §12.6): after the predictor reaches t,
+/// score-based SDEs (docs/theory.md §12.5): after the predictor reaches t,
 ///
 ///     x ← x + ε s(x, t) + √(2ε) z,   s = (α_t D(x, t) − x)/σ_t²,   ε = δ σ_t²,
 ///

@@ -153,3 +153,22 @@ private func curieWeiss(spins n: Int, coupling k: Double) -> (binder: Double, ch
     let a = FiniteSizeScaling.Curve(size: 2, x: x, y: [0, 2], error: [1, 1]), b = FiniteSizeScaling.Curve(size: 4, x: x, y: [0.5, 1.5], error: [1, 1])
     #expect(FiniteSizeScaling.value(a, b, at: 0.5) == 1)
 }
+
+/// The crossing's significance separates real crossings from noise: every pair of the synthetic
+/// scaling curves has z ≫ 2, while of 200 pairs of curves equal up to their errors (the null of
+/// no crossing) fewer than 5 % reach z ≥ 2 (measured: see the printed fraction).
+@Test func crossingSignificanceRejectsCrossingsByNoise() {
+    let curves = synthetic(exponent: 0)
+    let real = zip(curves, curves.dropFirst()).compactMap { FiniteSizeScaling.crossingWithSignificance($0, $1)?.z }
+    #expect(real.count == 3 && real.allSatisfy { $0 > 10 }, "\(real)")
+    let noise = GaussianNoise(seed: 8), x = (0..<60).map(Double.init)
+    func flat(_ k: Int) -> FiniteSizeScaling.Curve {
+        var z = [Double](repeating: 0, count: x.count)
+        z.withUnsafeMutableBufferPointer { noise.fill($0.baseAddress!, count: $0.count, member: k, step: 0) }
+        return .init(size: Double(k), x: x, y: z.map { 0.5 + 0.01 * $0 }, error: x.map { _ in 0.01 })
+    }
+    let null = (0..<200).compactMap { FiniteSizeScaling.crossingWithSignificance(flat(2 * $0), flat(2 * $0 + 1))?.z }
+    let fraction = Double(null.filter { $0 >= 2 }.count) / Double(null.count)
+    print(String(format: "validation: crossing significance: synthetic pairs z = %@; null pairs with z ≥ 2: %.3f of %d", real.map { String(format: "%.0f", $0) }.joined(separator: ", "), fraction, null.count))
+    #expect(null.count == 200 && fraction < 0.05)
+}

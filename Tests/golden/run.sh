@@ -14,6 +14,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 echo "# $cpu" > "$WORK/hashes"
 for f in parameters/*.toml; do
   name=$(basename "$f" .toml)
+  # Validation experiments of half an hour or more say so in their header.
+  if grep -q '^# golden: skip' "$f"; then echo "$name: skipped (long validation experiment)"; continue; fi
   start=$(date +%s%N)
   # The examples are the repository's own: their external models (trained-*.toml) may start.
   "$BIN" run "$f" --out "$WORK/$name" --quiet --allow-external > /dev/null

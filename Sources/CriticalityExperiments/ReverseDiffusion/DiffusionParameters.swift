@@ -177,7 +177,7 @@ enum DiffusionParameters {
 
     static let corrector = ParameterTable("corrector", about: """
         Optional: a predictor–corrector sampler. After every predictor step that lands inside `window`, `steps` Langevin \
-        corrector steps at that fixed noise level, x ← x + δ(α_t D(x, t) − x) + σ_t√(2δ) z (docs/theory.md §12.6): concentrate \
+        corrector steps at that fixed noise level, x ← x + δ(α_t D(x, t) − x) + σ_t√(2δ) z (docs/theory.md §12.5): concentrate \
         them around t_c and the annealing time spent there, τ = δ × steps × (grid times in the window), is the Kibble–Zurek \
         control (summary key `corrector_time`). Each step costs one denoiser evaluation.
         """, [

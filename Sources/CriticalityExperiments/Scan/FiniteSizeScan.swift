@@ -132,12 +132,17 @@ public enum FiniteSizeScan {
             func interval(_ estimate: Double, _ draws: [Double]) -> ConfidenceInterval { boot.percentile(estimate: estimate, draws) }
             func text(_ c: ConfidenceInterval) -> String { String(format: "%.5g [%.5g, %.5g]", c.estimate, c.lower, c.upper) }
 
-            var fits: [(key: String, set: [FiniteSizeScaling.Curve], fixed: Double?, middle: Double)] = []
+            var fits: [(key: String, set: [FiniteSizeScaling.Curve], fixed: Double?, middle: Double, resolved: Bool)] = []
             for (r, (key, set)) in ratioSets.enumerated() {
                 // Crossings of successive sizes: point and value, each with its bootstrap draws.
-                var table: [[String]] = [], pairs: [(size: Double, x: Double, y: Double, xDraws: [Double], yDraws: [Double])] = []
+                var table: [[String]] = [], pairs: [(size: Double, x: Double, y: Double, xDraws: [Double], yDraws: [Double], z: Double)] = []
+                var significance: [Double] = []
                 for (a, b) in zip(set, set.dropFirst()) {
-                    guard let x = FiniteSizeScaling.crossing(a, b), let y = FiniteSizeScaling.value(a, b, at: x) else { continue }
+                    guard let (x, z) = FiniteSizeScaling.crossingWithSignificance(a, b), let y = FiniteSizeScaling.value(a, b, at: x) else {
+                        table.append([String(format: "%g–%g", a.size, b.size), "no crossing", "", ""])
+                        continue
+                    }
+                    significance.append(z)
                     var xDraws: [Double] = [], yDraws: [Double] = []
                     for k in 0..<resamples {
                         let d = [a, b].enumerated().map { i, c in c.redrawn(noise, replicate: k, index: i, stream: 8 + UInt64(r)) }
@@ -146,17 +151,25 @@ public enum FiniteSizeScan {
                         yDraws.append(xd.flatMap { FiniteSizeScaling.value(d[0], d[1], at: $0) } ?? .nan)
                     }
                     let (cx, cy) = (interval(x, xDraws), interval(y, yDraws))
-                    pairs.append(((a.size * b.size).squareRoot(), x, y, xDraws, yDraws))
-                    crossingRows.append([Double(r), a.size, b.size, x, cx.lower, cx.upper, y, cy.lower, cy.upper])
-                    table.append([String(format: "%g–%g", a.size, b.size), text(cx), text(cy)])
+                    pairs.append(((a.size * b.size).squareRoot(), x, y, xDraws, yDraws, z))
+                    crossingRows.append([Double(r), a.size, b.size, x, cx.lower, cx.upper, y, cy.lower, cy.upper, z])
+                    table.append([String(format: "%g–%g", a.size, b.size), text(cx), text(cy), String(format: "%.2g%@", z, z < 2 ? " (noise)" : "")])
                 }
-                report.tables.append((title: "Crossings of \(key) between successive sizes (95 % bootstrap intervals)", header: ["sizes", control, key], rows: table))
+                report.tables.append((title: "Crossings of \(key) between successive sizes (95 % bootstrap intervals; z: how well the curves are separated on either side, z < 2 is a crossing by noise)",
+                                      header: ["sizes", control, key, "z"], rows: table))
                 out["\(key)_crossings"] = pairs.map(\.x)
                 out["\(key)_crossing_values"] = pairs.map(\.y)
+                out["\(key)_crossing_significance"] = significance
+                let resolved = significance.filter { $0 >= 2 }.count
+                if resolved < significance.count || significance.count < set.count - 1 {
+                    report.summary.append(("\(key): crossings resolved (z ≥ 2)", "\(resolved) of \(set.count - 1) successive pairs: the others do not cross, or cross only by noise"))
+                }
                 let middle = pairs.isEmpty ? set[0].x[set[0].x.count / 2] : pairs.map(\.x).reduce(0, +) / Double(pairs.count)
-                fits.append((key, set, 0, middle))
-                // L → ∞: the crossings' points with the collapse's 1/ν + ω, their values with ω.
-                if pairs.count >= 3 {
+                fits.append((key, set, 0, middle, significance.contains { $0 >= 2 }))
+                // L → ∞, from the resolved crossings: their points with the collapse's 1/ν + ω, their values with ω.
+                let resolvedPairs = pairs.filter { $0.z >= 2 }
+                if resolvedPairs.count >= 3 {
+                    let pairs = resolvedPairs
                     let fit = FiniteSizeScaling.collapse(set, start: .init(criticalPoint: middle, inverseNu: 1, exponent: 0), fixedExponent: 0)
                     let sizes = pairs.map(\.size)
                     func sd(_ draws: [Double]) -> Double { Estimate(samples: draws.filter(\.isFinite)).standardError * Double(draws.filter(\.isFinite).count).squareRoot() }
@@ -175,9 +188,9 @@ public enum FiniteSizeScan {
                 }
             }
             if let chi = chiCurves, let key = request.susceptibility {
-                fits.append((key, chi, nil, fits[0].middle))
+                fits.append((key, chi, nil, fits[0].middle, fits[0].resolved))
             }
-            for (key, set, fixed, middle) in fits {
+            for (key, set, fixed, middle, resolved) in fits {
                 let start = FiniteSizeScaling.Parameters(criticalPoint: middle, inverseNu: 1, exponent: fixed ?? 1)
                 let fit = FiniteSizeScaling.collapse(set, start: start, fixedExponent: fixed)
                 let ci = FiniteSizeScaling.bootstrap(set, fit: fit, fixedExponent: fixed, resamples: resamples, seed: 2, threads: 0)
@@ -193,7 +206,9 @@ public enum FiniteSizeScan {
                 report.summary.append(("\(key): ν", String(format: "%.4g [%.4g, %.4g]", 1 / p.inverseNu, 1 / ci.inverseNu.upper, 1 / ci.inverseNu.lower)))
                 if fixed == nil { report.summary.append(("\(key): γ/ν", text(ci.exponent))) }
                 report.summary.append(("\(key): collapse quality S (≈ 1 when the sizes collapse within their errors)", String(format: "%.3g", fit.quality)))
-                var raw = SVGPlot(title: "\(key) against \(control)", xLabel: control, yLabel: key)
+                // Reverse-diffusion times span decades: a log axis.
+                let xs = set.flatMap(\.x), logX = control == "t" && xs.min()! > 0 && xs.max()! > 100 * xs.min()!
+                var raw = SVGPlot(title: "\(key) against \(control)", xLabel: control, yLabel: key, logX: logX)
                 var collapsed = SVGPlot(title: "collapsed: x_c = \(String(format: "%.4g", p.criticalPoint)), 1/ν = \(String(format: "%.3g", p.inverseNu)), ω = \(String(format: "%.3g", p.exponent))",
                                         xLabel: "(\(control) − x_c) L^{1/ν}", yLabel: "\(key) L^{−ω}")
                 for (k, c) in set.enumerated() {
@@ -202,15 +217,19 @@ public enum FiniteSizeScan {
                     collapsed.series.append(.init(label: label, x: c.x.map { ($0 - p.criticalPoint) * pow(c.size, p.inverseNu) }, y: c.y.map { $0 * s },
                                                   error: c.error.map { $0 * s }, markers: true, line: false, color: k))
                 }
-                raw.verticalLines = [(p.criticalPoint, "x_c")]
+                // x_c only where crossings are resolved: otherwise the fit has no critical point to find.
+                if resolved { raw.verticalLines = [(p.criticalPoint, "x_c")] }
                 panels += [raw, collapsed]
             }
-            try folder.write("crossings.csv", CSV.table(header: ["ratio", "size_a", "size_b", "crossing", "lower", "upper", "value", "value_lower", "value_upper"], rows: crossingRows))
+            try folder.write("crossings.csv", CSV.table(header: ["ratio", "size_a", "size_b", "crossing", "lower", "upper", "value", "value_lower", "value_upper", "z"], rows: crossingRows))
             try folder.write("fss.csv", ([["observable", "x_c", "x_c_lower", "x_c_upper", "inverse_nu", "inverse_nu_lower", "inverse_nu_upper",
                                            "exponent", "exponent_lower", "exponent_upper", "quality"]] + fssRows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n")
             try folder.write("collapse.svg", SVGPlot.stacked(panels))
-            report.figures.append(("collapse.svg", "Per observable: the raw curves of every size (bars: standard errors) and the collapse (x − x_c)L^{1/ν}, y L^{−ω} with the fitted parameters"))
-            report.dataFiles += [("crossings.csv", "crossings of successive sizes (ratio: index into summary.json \"ratios\"): point and value with 95 % bootstrap intervals"),
+            try folder.write("curves.svg", SVGPlot.stacked(stride(from: 0, to: panels.count, by: 2).map { panels[$0] }))
+            report.figures.append(("collapse.svg", "Per observable: the raw curves of every size (bars: standard errors) and the collapse (x − x_c)L^{1/ν}, y L^{−ω} with the fitted parameters. "
+                                   + "A collapse is meaningful only where the ratio's curves cross (z ≥ 2) and S is near 1"))
+            report.dataFiles += [("crossings.csv", "crossings of successive sizes (ratio: index into summary.json \"ratios\"): point and value with 95 % bootstrap intervals, and the significance z"),
+                                 ("curves.svg", "the raw curves of every observable alone"),
                                  ("fss.csv", "collapse fits: x_c, 1/ν, ω (= γ/ν for a susceptibility, 0 held for a ratio), intervals and the quality S")]
             report.reproduce = commandLine
             report.linkRecords()
