@@ -44,6 +44,9 @@ public enum FiniteSizeScan {
     struct Source {
         let control: String
         let curves: (String) throws -> [FiniteSizeScaling.Curve]
+        /// Reverse diffusion: each size's own critical-time estimates (scan columns t_c_*, t_peak_*,
+        /// t_min_*, t_speciation), [(key, value per size)].
+        var criticalTimes: [(key: String, sizes: [Double], values: [Double])] = []
     }
 
     static func source(_ scan: String, request: Request) throws -> Source {
@@ -99,7 +102,11 @@ public enum FiniteSizeScan {
             return rows.map { $0.map { ($0 as? Double) ?? .nan } }
         }
         let x = try array(control)
-        return Source(control: control) { key in
+        let table = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
+        let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
+        let li = columns.firstIndex(of: ScanSpec.latticeSize)!
+        let timeKeys = columns.filter { ($0.hasPrefix("t_c_") || $0.hasPrefix("t_peak") || $0.hasPrefix("t_min") || $0 == "t_speciation") && !$0.hasSuffix("_se") }
+        var source = Source(control: control) { key in
             let (y, e) = (try array(key), try array(key + "_se"))
             let sizes = points.map { $0[0] }
             return Set(sizes).filter(keep).sorted().map { size in
@@ -111,6 +118,11 @@ public enum FiniteSizeScan {
                                                error: order.map { j in rows.reduce(0) { $0 + e[$1][j] * e[$1][j] }.squareRoot() / r })
             }
         }
+        source.criticalTimes = timeKeys.map { k in
+            let c = columns.firstIndex(of: k)!
+            return (k, rows.map { $0[li] }, rows.map { $0[c] })
+        }
+        return source
     }
 
     public static func run(scan: String, request: Request, out: String?) throws -> URL {
@@ -220,6 +232,16 @@ public enum FiniteSizeScan {
                 // x_c only where crossings are resolved: otherwise the fit has no critical point to find.
                 if resolved { raw.verticalLines = [(p.criticalPoint, "x_c")] }
                 panels += [raw, collapsed]
+            }
+            if !src.criticalTimes.isEmpty {
+                // The critical-time table of the runs, size by size, beside the FSS estimate.
+                let first = fits[0], limit = out["\(first.key)_crossing_limit"] as? Double
+                out["t_c_fss"] = first.resolved ? (limit ?? out["\(first.key)_x_c"] as? Double ?? .nan) : Double.nan
+                let sizes = src.criticalTimes[0].sizes
+                report.tables.append((title: "Critical times of the runs at each size, and the finite-size-scaling estimate from \(first.key) (none without resolved crossings)",
+                                      header: ["estimate"] + sizes.map { String(format: "L = %g", $0) },
+                                      rows: src.criticalTimes.map { [$0.key] + $0.values.map { String(format: "%.4g", $0) } }
+                                          + [["t_c_fss"] + sizes.map { _ in first.resolved ? String(format: "%.4g", out["t_c_fss"] as! Double) : "no crossing" }]))
             }
             try folder.write("crossings.csv", CSV.table(header: ["ratio", "size_a", "size_b", "crossing", "lower", "upper", "value", "value_lower", "value_upper", "z"], rows: crossingRows))
             try folder.write("fss.csv", ([["observable", "x_c", "x_c_lower", "x_c_upper", "inverse_nu", "inverse_nu_lower", "inverse_nu_upper",
