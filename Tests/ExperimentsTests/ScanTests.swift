@@ -149,7 +149,13 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
     let out = try Experiment.run(file: file, out: (file as NSString).deletingLastPathComponent + "/fss", progress: false)
     let columns = try json(out)["columns"] as! [String]
     #expect(columns.prefix(2) == ["lattice.size", "model.r"])
-    for bad in ["values = [8.5, 16]", "from = 8\nto = 32\npoints = 3"] {
+    // Explicit shapes: any shape with the file's number of axes; its size is the geometric mean.
+    let shapes = try writeTiny(tiny + "\n[scan]\nparameter = \"lattice.size\"\nvalues = [8, [8, 18]]\n")
+    let (_, _, shapeRoots) = try Scan.validated(file: shapes, root: try ParameterFile.load(shapes, overrides: []), seed: nil)
+    #expect(ScanSpec.lookup(shapeRoots[1], "lattice.shape") == .array([.int(8), .int(18)]))
+    #expect(ScanSpec.lookup(shapeRoots[1], "lattice.box") == .array([.double(4), .double(9)]))
+    #expect(abs(ScanSpec.number(.array([.int(8), .int(18)]))! - 12) < 1e-12)
+    for bad in ["values = [8.5, 16]", "from = 8\nto = 32\npoints = 3", "values = [[8, 8, 8]]", "values = [[8, 1]]"] {
         let f = try writeTiny(tiny + "\n[scan]\nparameter = \"lattice.size\"\n" + bad + "\n")
         #expect(throws: ParameterError.self) { _ = try Scan.validated(file: f, root: try ParameterFile.load(f, overrides: []), seed: nil) }
     }

@@ -120,7 +120,7 @@ enum Scan {
                     let folder = try ResultsFolder(scratch: scratch)
                     defer { try? FileManager.default.removeItem(at: scratch) }
                     let (summary, _, _) = try Experiment.execute(job, in: folder, progress: false, reproduce: "")
-                    record = PointRecord(point: points[task.point].compactMap(ParameterSection.number), replica: task.replica,
+                    record = PointRecord(point: points[task.point].compactMap(ScanSpec.number), replica: task.replica,
                                          seed: baseSeed + task.replica, summary: summary)
                     try record.write(to: pointsDir.appendingPathComponent(name(task)))
                 } catch {

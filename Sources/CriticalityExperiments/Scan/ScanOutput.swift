@@ -43,7 +43,7 @@ enum ScanOutput {
         let x0 = scan.axes[0], xs = t.points.map { $0[0] }
         let groups: [(label: String, rows: [Int])] = scan.axes.count == 1 ? [("", Array(t.points.indices))]
             : scan.axes[1].values.indices.map { j in
-                let v = ParameterSection.number(scan.axes[1].values[j])!
+                let v = ScanSpec.number(scan.axes[1].values[j])!
                 return ("\(scan.axes[1].key) = \(String(format: "%g", v))", t.points.indices.filter { t.points[$0][1] == v })
             }
         var plots: [SVGPlot] = []

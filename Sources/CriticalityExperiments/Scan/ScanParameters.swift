@@ -2,8 +2,9 @@
 enum ScanParameters {
     static let axisKeys: [ParameterKey] = [
         ParameterKey("parameter", .string([]), .required, expected: "a dotted key of a numeric parameter, e.g. \"sampler.t_end\"",
-                     "the dotted key of a numeric parameter, e.g. `\"sampler.t_end\"`, `\"model.patch\"`, `\"guidance.weight\"`, `\"model.r\"` (not `run.seed`: use replicas); or `\"lattice.size\"` with integer `values` (L ≥ 2): lattices L^d, d the file's number of axes, at the file's spacing (box L·a), for finite-size scaling"),
-        ParameterKey("values", .form("a non-empty array of numbers", json: .table(["type": .string("array"), "minItems": .int(1), "items": .table(["type": .string("number")])])),
+                     "the dotted key of a numeric parameter, e.g. `\"sampler.t_end\"`, `\"model.patch\"`, `\"guidance.weight\"`, `\"model.r\"` (not `run.seed`: use replicas); or `\"lattice.size\"` with `values` that are integers L ≥ 2 (lattices L^d, d the file's number of axes) or explicit shapes `[n₁, …, n_d]`, at the file's spacing (box n·a), for finite-size scaling; a shape's size in the tables is (n₁⋯n_d)^{1/d}"),
+        ParameterKey("values", .form("a non-empty array of numbers (for lattice.size: integers or shapes)", json: .table(["type": .string("array"), "minItems": .int(1), "items": .table(["anyOf": .array([
+            .table(["type": .string("number")]), .table(["type": .string("array"), "items": .table(["type": .string("integer"), "minimum": .int(2)])])])])])),
                      .absent("—"), "a list of values (integers stay integers: `model.patch = [3, 5, 7]`) …"),
         ParameterKey("from", .number, .absent("—"), "… or a grid of `points` values from `from` …"),
         ParameterKey("to", .number, .absent("—"), "… to `to` …"),

@@ -94,15 +94,22 @@ public struct ScanSpec: Sendable, Equatable {
             throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "a numeric physics or numerics parameter")
         }
         if key == latticeSize {
-            // Sizes are lattice shapes: integers, given as a list.
-            let values = try s.value("values", default: nil) { v -> [ParameterValue]? in
-                guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ if case .int(let n) = $0 { n >= 2 } else { false } }) else { return nil }
-                return a
-            }
-            guard let shape = lookup(root, "lattice.shape"), case .array(let axes) = shape, !axes.isEmpty else {
+            // Sizes are lattice shapes: an integer L (L^d), or an explicit shape with the file's number of axes.
+            guard let shape = lookup(root, "lattice.shape"), case .array(let fileAxes) = shape, !fileAxes.isEmpty else {
                 throw ParameterError(file: file, key: s.key("parameter"), value: .string(key), expected: "lattice.shape in the file, whose number of axes the sizes keep")
             }
-            let sizes = values.compactMap(ParameterSection.number)
+            let d = fileAxes.count
+            let values = try s.value("values", default: nil, expected: "a non-empty array of integer sizes L ≥ 2, or of shapes with \(d) integers ≥ 2 each") { v -> [ParameterValue]? in
+                guard case .array(let a) = v, !a.isEmpty, a.allSatisfy({ v in
+                    switch v {
+                    case .int(let n): n >= 2
+                    case .array(let axes): axes.count == d && axes.allSatisfy { if case .int(let n) = $0 { n >= 2 } else { false } }
+                    default: false
+                    }
+                }) else { return nil }
+                return a
+            }
+            let sizes = values.compactMap(ScanSpec.number)
             return Axis(key: key, values: values, logarithmic: sizes.min()! > 0 && sizes.max()! >= 4 * sizes.min()!)
         }
         if let current = lookup(root, key), ParameterSection.number(current) == nil {
@@ -131,12 +138,22 @@ public struct ScanSpec: Sendable, Equatable {
     }
 
     /// The pseudo-parameter of finite-size scans: an integer L that makes the lattice L^d (d the
-    /// file's number of axes) at the file's spacing, box_i = L·a_i.
+    /// file's number of axes) at the file's spacing, box_i = L·a_i; or an explicit shape
+    /// [n₁, …, n_d], box_i = n_i·a_i, whose size in tables is the geometric mean (n₁⋯n_d)^{1/d}.
     static let latticeSize = "lattice.size"
+
+    /// An axis value as a number: the value, or the size of an explicit shape.
+    static func number(_ v: ParameterValue) -> Double? {
+        if case .array(let axes) = v {
+            let n = axes.compactMap(ParameterSection.number)
+            return n.count == axes.count && !n.isEmpty ? exp(n.map(log).reduce(0, +) / Double(n.count)) : nil
+        }
+        return ParameterSection.number(v)
+    }
 
     /// Sets one axis's value in a parameter tree (`lattice.size` as its shape and box).
     static func set(_ key: String, _ value: ParameterValue, in root: inout ParameterValue) throws {
-        guard key == latticeSize, case .int(let size) = value else {
+        guard key == latticeSize else {
             try root.set(key.split(separator: ".").map(String.init), to: value)
             return
         }
@@ -144,8 +161,14 @@ public struct ScanSpec: Sendable, Equatable {
         let n = shape.compactMap(ParameterSection.number)
         let box = lookup(root, "lattice.box").flatMap { v -> [Double]? in if case .array(let b) = v { b.compactMap(ParameterSection.number) } else { nil } } ?? n
         let spacing = zip(box, n).map { $0 / $1 }
-        try root.set(["lattice", "shape"], to: .array(n.map { _ in .int(size) }))
-        try root.set(["lattice", "box"], to: .array(spacing.map { .double($0 * Double(size)) }))
+        let new: [Int]
+        switch value {
+        case .int(let size): new = n.map { _ in size }
+        case .array(let axes): new = axes.compactMap { if case .int(let k) = $0 { k } else { nil } }
+        default: return
+        }
+        try root.set(["lattice", "shape"], to: .array(new.map { .int($0) }))
+        try root.set(["lattice", "box"], to: .array(zip(spacing, new).map { .double($0 * Double($1)) }))
     }
 
     /// The value at a dotted key, if the file sets it.
