@@ -95,6 +95,11 @@ func prepared(_ text: String, _ overrides: [String] = []) throws -> PreparedDiff
     let rows = try String(contentsOf: out.appendingPathComponent("pulse.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
     let grid = rows.filter { $0[1].hasPrefix("t0=") }.map { (t0: Double($0[2])!, effect: Double($0[12])!) }
     let early = grid.first!, late = grid.last!
+    // The samples' order parameter per condition: ⟨|m|⟩² ≤ ⟨m²⟩ ≤ 1 (samples in [−1, 1]) and U₄ ≤ 2/3.
+    for row in rows {
+        let (absM, m2, binder) = (Double(row[18])!, Double(row[20])!, Double(row[22])!)
+        #expect(absM * absM <= m2 + 1e-12 && m2 <= 1 && binder <= 2.0 / 3 + 1e-12, "\(row)")
+    }
     validation("binary patch P = 5 pulse: peak t₀ / t_c", String(format: "%.3f (interval %.3f–%.3f), peak effect %.4f; effect at %.2f t_c %.4f, at %.2f t_c %.4f",
                                                                  peak / tc, (s["t_peak_pulse_lower"] as! Double) / tc, (s["t_peak_pulse_upper"] as! Double) / tc,
                                                                  peakEffect, early.t0 / tc, early.effect, late.t0 / tc, late.effect))

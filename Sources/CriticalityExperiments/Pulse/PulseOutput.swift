@@ -55,7 +55,7 @@ enum PulseOutput {
         let bootstrap = Bootstrap(resamples: pulse.resamples, level: pulse.level, seed: spec.seed)
         let windows = Windows(pulse: pulse, times: r.prepared.sampler.times)
         var csv = "target,condition,t0,window_low,window_high,strength,probability,probability_low,probability_high,fraction,fraction_low,fraction_high,"
-            + "effect,effect_low,effect_high,effect_se,effect_p_value,diversity\n"
+            + "effect,effect_low,effect_high,effect_se,effect_p_value,diversity,abs_m,abs_m_se,m2,m2_se,binder,binder_se,chi,chi_se\n"
         var estimates = r.estimates
         var panels: [SVGPlot] = []
         var diversityPlot = SVGPlot(title: "Diversity of the samples (site mean of the variance across members)", xLabel: "pulse centre t₀", yLabel: "diversity", logX: true)
@@ -64,7 +64,7 @@ enum PulseOutput {
             let suffix = pulse.targets.count == 1 ? "" : "_\(target.name)"
             let reference = windows.window(at: r.critical[ti].time)
             for (c, condition) in r.conditions.enumerated() {
-                let row = stats.rows[c]
+                let row = stats.rows[c], o = r.order[ti][c]
                 let t0 = condition.kind == .critical ? r.critical[ti].time : condition.center
                 var window = (lo: Double.nan, hi: Double.nan), strength = Double.nan
                 if t0.isFinite, case .pulse(let centre, let width, let s, _) = windows.schedule(at: t0, reference: reference) {
@@ -77,6 +77,7 @@ enum PulseOutput {
                                         row.fraction.estimate, row.fraction.lower, row.fraction.upper,
                                         e?.difference.estimate ?? 0, e?.difference.lower ?? 0, e?.difference.upper ?? 0, e?.standardError ?? 0, e?.pValue ?? 1,
                                         r.diversity[ti][c]]
+                    + [o.absM, o.m2, o.binder, o.finiteSizeSusceptibility].flatMap { [$0.mean, $0.standardError] }
                 csv += "\(target.name),\(condition.name)," + values.map { "\($0)" }.joined(separator: ",") + "\n"
             }
             summary["pulse_critical_t0" + suffix] = r.critical[ti].time
@@ -133,7 +134,7 @@ enum PulseOutput {
         report.figures.append(("pulse.svg", "Paired effect of a guidance pulse on the target probability against its centre t₀, with the critical condition, the random-time control and the model's critical times; below, the samples' diversity (dashed: no pulse)"))
         report.summary.append(("alignment", r.alignment))
         report.summary.append(("members × conditions × targets", "\(m) × \(c) × \(t)"))
-        report.dataFiles += [("pulse.csv", "one row per target and condition: t₀, window, strength, target probability, target fraction and paired effect with bootstrap intervals, p value, diversity"),
+        report.dataFiles += [("pulse.csv", "one row per target and condition: t₀, window, strength, target probability, target fraction and paired effect with bootstrap intervals, p value, diversity, and the samples' ⟨|m|⟩, ⟨m²⟩, Binder cumulant and χ"),
                              ("pulse_probability.npy", "(targets, conditions, members) p(target | sample); conditions in pulse.csv order"),
                              ("pulse_t0.npy", "(conditions,) t₀ of each condition (NaN: none, critical and random; see pulse.csv)"),
                              ("pulse_first_samples.npy", "(targets, conditions, lattice…) member 0's sample under each condition")]

@@ -31,6 +31,8 @@ public struct PulseResult: Sendable {
     public let probability: [[[Double]]]
     /// diversity[target][condition]: the site mean of the samples' variance across members.
     public let diversity: [[Double]]
+    /// order[target][condition]: the moments of the samples' order parameter (their uniform mode).
+    public let order: [[OrderParameter]]
     /// Member 0's sample under each condition, [target][condition].
     public let firstSamples: [[[Double]]]
     /// The analytic critical-time estimates of the model (and of each target direction).
@@ -96,7 +98,7 @@ public enum PulseRun {
         let local = Ensemble.localMembers(spec.members)
         progress?.start(totalSteps: plans.map { Array($0[local]) }.joined().reduce(0) { total, plan in total + n + plan.reduce(0) { $0 + ($1.start.map { n - $0 } ?? 0) } })
 
-        var probability: [[[Double]]] = [], diversity: [[Double]] = [], firstSamples: [[[Double]]] = []
+        var probability: [[[Double]]] = [], diversity: [[Double]] = [], firstSamples: [[[Double]]] = [], order: [[OrderParameter]] = []
         for (ti, target) in pulse.targets.enumerated() {
             let conditional = prepared.conditionals[ti], labels = Set(target.labels), plan = plans[ti]
             @Sendable func guided(_ w: GuidanceSchedule) -> ReverseSampler {
@@ -128,13 +130,17 @@ public enum PulseRun {
             }
             probability.append(conditions.indices.map { c in perMember.map { $0[c].p } })
             diversity.append(conditions.indices.map { c in ensembleVariance(perMember.map { $0[c].d }) })
+            order.append(conditions.indices.map { c in
+                OrderParameter(magnetisations: perMember.map { $0[c].d.reduce(0, +) / Double(lattice.siteCount) }, volume: lattice.volume,
+                               sites: lattice.siteCount, temperature: 0)
+            })
             firstSamples.append(conditions.indices.map { perMember[0][$0].d })
         }
         progress?.finish()
         var heldOut: Double?
         if case .classifier(_, let a) = alignment { heldOut = a }
         return PulseResult(prepared: prepared, conditions: conditions, critical: critical, randomCenters: randomCenters, probability: probability,
-                           diversity: diversity, firstSamples: firstSamples, estimates: estimates, alignment: alignment.description,
+                           diversity: diversity, order: order, firstSamples: firstSamples, estimates: estimates, alignment: alignment.description,
                            heldOutAccuracy: heldOut, wallSeconds: Date().timeIntervalSince(started))
     }
 
