@@ -26,8 +26,11 @@ enum KibbleZurek {
             let label = String(format: "%@ τ_Q = %g (%d/%d)", spec.name, tauQ, i + 1, kz.quenchTimes.count)
             let r = try QuenchRun.run(s, progress: progress ? Progress(label: label) : nil)
             let last = r.times.count - 1
+            let o = r.order[last]
             rows.append([tauQ, r.times[last], r.xiOneOverE[last].mean, r.xiOneOverE[last].standardError,
-                         r.xiSecondMoment[last].mean, r.xiSecondMoment[last].standardError, r.order[last].m2.mean])
+                         r.xiSecondMoment[last].mean, r.xiSecondMoment[last].standardError, o.m2.mean]
+                        + [o.m2.standardError, o.absM.mean, o.absM.standardError, o.binder.mean, o.binder.standardError,
+                           o.finiteSizeSusceptibility.mean, o.finiteSizeSusceptibility.standardError])
             if let field = r.snapshots.last, spec.lattice.dimension == 2 {
                 let name = String(format: "snapshot_tauQ_%g.png", tauQ)
                 let (ny, nx) = (spec.lattice.shape[0], spec.lattice.shape[1])
@@ -35,7 +38,7 @@ enum KibbleZurek {
                 report.figures.append((name, String(format: "τ_Q = %g: φ at t_c + %g√τ_Q", tauQ, kz.delay)))
             }
         }
-        let header = ["tau_q", "t_measure", "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "m2"]
+        let header = ["tau_q", "t_measure", "xi_1e", "xi_1e_se", "xi_2nd", "xi_2nd_se", "m2", "m2_se", "abs_m", "abs_m_se", "binder", "binder_se", "chi", "chi_se"]
         try folder.write("kibble_zurek.csv", CSV.table(header: header, rows: rows))
         try folder.write("kibble_zurek.npy", array: rows.flatMap { $0 }, shape: [rows.count, header.count], dims: ["quench", "column"], labels: ["column": header])
 
@@ -51,7 +54,7 @@ enum KibbleZurek {
         }
         try folder.write("kibble_zurek.svg", plot.render())
         report.figures.insert(("kibble_zurek.svg", "Frozen correlation length against quench time, with the mean-field τ_Q^{1/4} line through the data's geometric mean"), at: 0)
-        report.dataFiles = [("kibble_zurek.csv", header.joined(separator: ", ")), ("kibble_zurek.npy", "the same table, shape (n, 7)"),
+        report.dataFiles = [("kibble_zurek.csv", header.joined(separator: ", ")), ("kibble_zurek.npy", "the same table, shape (n, \(header.count))"),
                             ("run.json", "everything needed to reproduce the run"), ("summary.json", "headline numbers")]
         report.summary = [("fitted exponent", Estimate(mean: fit.exponent, standardError: fit.exponentError).formatted),
                           ("mean-field exponent", "0.25"), ("χ²/dof of the fit", String(format: "%.2f", fit.chi2PerDof))]
