@@ -152,7 +152,7 @@ struct FSS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fss",
         abstract: "Finite-size scaling of a scan over lattice.size and a control parameter: crossings and collapses, with bootstrap intervals.",
-        discussion: "SCAN is the results folder of a run whose [scan] has lattice.size and one other parameter (docs/theory.md §12).")
+        discussion: "SCAN is the results folder of a run whose [scan] has lattice.size and one control parameter, or lattice.size alone for reverse-diffusion runs (control t or log λ from their per-time curves); docs/theory.md §12.")
 
     @Argument(help: "The scan's results folder.")
     var scan: String

@@ -86,30 +86,34 @@ func writeTiny(_ text: String = tiny) throws -> String {
     #expect(abs(fit.exponentError - 0.01 / (x.map { pow(log($0) - x.map(log).reduce(0, +) / 5, 2) }.reduce(0, +)).squareRoot()) < 1e-12)
 }
 
-/// `[equilibrium]` on linear model A, where the uniform mode is an exact Ornstein–Zernike
+/// Linear model A (r = ½, T = 1) on 8² with [equilibrium]: its uniform mode is an exact
+/// Ornstein–Uhlenbeck process (the equilibrium tests of this file and ScanTests).
+let linearModelAEquilibrium = """
+    [run]
+    members = 16
+    [lattice]
+    shape = [8, 8]
+    [model]
+    r = 0.5
+    u = 0.0
+    temperature = 1.0
+    [integrator]
+    dt = 0.1
+    t_end = 2000.0
+    [observe]
+    schedule = "linear"
+    count = 1
+    [equilibrium]
+    from = 20.0
+    every = 0.5
+    """
+
+/// `[equilibrium]` on linear model A, where the uniform mode is an exact Ornstein–Uhlenbeck
 /// process at any dt: ⟨m²⟩ = T/(rV), Binder U = 0, χ_N = N⟨m²⟩(1 − 2/π), and τ_int of m
 /// sampled every Δ is ½ coth(rΔ/2) samples (ρ(k) = e^{−rΔk}). Each within 4 standard errors;
 /// and the parameters are checked.
 @Test func equilibriumAveragesOfLinearModelAMatchTheOrnsteinUhlenbeckProcess() throws {
-    let text = """
-        [run]
-        members = 16
-        [lattice]
-        shape = [8, 8]
-        [model]
-        r = 0.5
-        u = 0.0
-        temperature = 1.0
-        [integrator]
-        dt = 0.1
-        t_end = 2000.0
-        [observe]
-        schedule = "linear"
-        count = 1
-        [equilibrium]
-        from = 20.0
-        every = 0.5
-        """
+    let text = linearModelAEquilibrium
     let file = try writeTiny(text)
     let out = (file as NSString).deletingLastPathComponent + "/eq"
     let folder = try Experiment.run(file: file, out: out, seed: 1, overrides: [], progress: false)

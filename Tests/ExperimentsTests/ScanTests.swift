@@ -252,29 +252,9 @@ func bytes(_ folder: URL, _ file: String) throws -> Data { try Data(contentsOf: 
 /// scan.power_law fits y ∝ x^b: equilibrium ⟨m²⟩ = T/(rV) of linear model A gives b = −1
 /// within 4 standard errors; a second axis is refused.
 @Test func scanPowerLawRecoversTheExponentOfLinearModelA() throws {
-    let text = """
-        [run]
-        members = 16
-        [lattice]
-        shape = [8, 8]
-        [model]
-        r = 0.5
-        u = 0.0
-        temperature = 1.0
-        [integrator]
-        dt = 0.1
-        t_end = 400.0
-        [observe]
-        schedule = "linear"
-        count = 1
-        [equilibrium]
-        from = 40.0
-        every = 2.0
-        [scan]
-        parameter = "model.r"
-        values = [0.25, 0.5, 1.0, 2.0, 4.0]
-        power_law = ["eq_m2"]
-        """
+    let text = linearModelAEquilibrium.replacingOccurrences(of: "t_end = 2000.0", with: "t_end = 400.0")
+        .replacingOccurrences(of: "from = 20.0\nevery = 0.5", with: "from = 40.0\nevery = 2.0")
+        + "\n[scan]\nparameter = \"model.r\"\nvalues = [0.25, 0.5, 1.0, 2.0, 4.0]\npower_law = [\"eq_m2\"]\n"
     let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
     let s = try json(try Experiment.run(file: file, out: dir + "/power", progress: false))
     let (b, se) = (s["power_law_eq_m2"] as! Double, s["power_law_eq_m2_se"] as! Double)
