@@ -238,6 +238,7 @@ struct Info: ParsableCommand {
         print("criticality \(Experiment.version)")
         print("FFTW        \(FFTWInfo.version) (planner default: estimate; threads library linked)")
         print("cores       \(ProcessInfo.processInfo.activeProcessorCount) active (ensemble members run in parallel on them)")
+        print("cpu         \(MachineInfo.current)")
         print("host        \(ProcessInfo.processInfo.hostName), \(ProcessInfo.processInfo.operatingSystemVersionString)")
     }
 }
@@ -275,6 +276,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         if external {
             let python = FileManager.default.currentDirectoryPath + "/Sources/Python"
+            print("cpu: \(MachineInfo.current)")
             print("date: \(ISO8601DateFormatter().string(from: Date()))   external model: python3 -m criticality_denoiser.identity (float64 payload both ways)")
             print("   lattice × members   evaluations/s   GB/s   batches   mean batch")
             for (n, members) in [(80, 64), (256, 8)] {
@@ -296,6 +298,7 @@ struct Bench: ParsableCommand {
             print(line)
             return
         }
+        print("cpu: \(MachineInfo.current)")
         print("date: \(ISO8601DateFormatter().string(from: Date()))   FFTW \(FFTWInfo.version) (\(planner.rawValue), \(fftThreads) FFT thread\(fftThreads == 1 ? "" : "s"))   double, exponential Euler–Maruyama, T = 0.01")
         print("     N   steps/s   µs/step   µs/round trip   step/round trip   ns/Gaussian")
         for n in sizes {

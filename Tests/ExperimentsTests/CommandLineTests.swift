@@ -262,3 +262,14 @@ func runCLITimed(_ arguments: [String]) throws -> (lines: [(time: Double, text: 
         for phase in phases { #expect(progress.contains { $0.text.contains(phase) && $0.text.contains("100%") }, "\(name): \(phase) never reached 100 %") }
     }
 }
+
+/// The CPU line of `criticality bench` and `info`: name, family and model, and the vector ISA
+/// from the flags (widest first); fields are read from the first processor only.
+@Test func machineInfoNamesTheCPUAndItsVectorInstructions() {
+    let zen3 = MachineInfo(cpuinfo: "processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse4_2 avx fma avx2\n\nprocessor\t: 1\nmodel name\t: other\n")
+    #expect(zen3.modelName == "AMD EPYC 7B13" && zen3.family == 25 && zen3.model == 1 && zen3.vectorISA == ["AVX2", "FMA", "SSE4.2"])
+    let sapphire = MachineInfo(cpuinfo: "cpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Intel Xeon\nflags\t\t: avx2 fma avx512f avx512vl\n")
+    #expect(sapphire.vectorISA == ["AVX-512 (avx512f, avx512vl)", "AVX2", "FMA"])
+    #expect(sapphire.description.hasPrefix("Intel Xeon (family 6, model 143), AVX-512 (avx512f, avx512vl), AVX2, FMA, "))
+    #expect(MachineInfo(cpuinfo: "").description.hasPrefix("unknown CPU, no AVX"))
+}
