@@ -176,10 +176,11 @@ public enum FiniteSizeScan {
                 if resolved < significance.count || significance.count < set.count - 1 {
                     report.summary.append(("\(key): crossings resolved (z ≥ 2)", "\(resolved) of \(set.count - 1) successive pairs: the others do not cross, or cross only by noise"))
                 }
-                let middle = pairs.isEmpty ? set[0].x[set[0].x.count / 2] : pairs.map(\.x).reduce(0, +) / Double(pairs.count)
-                fits.append((key, set, 0, middle, significance.contains { $0 >= 2 }))
+                // The collapse starts from the mean resolved crossing (any crossing, or mid-grid, without).
+                let resolvedPairs = pairs.filter { $0.z >= 2 }, basis = resolvedPairs.isEmpty ? pairs : resolvedPairs
+                let middle = basis.isEmpty ? set[0].x[set[0].x.count / 2] : basis.map(\.x).reduce(0, +) / Double(basis.count)
+                fits.append((key, set, 0, middle, !resolvedPairs.isEmpty))
                 // L → ∞, from the resolved crossings: their points with the collapse's 1/ν + ω, their values with ω.
-                let resolvedPairs = pairs.filter { $0.z >= 2 }
                 if resolvedPairs.count >= 3 {
                     let pairs = resolvedPairs
                     let fit = FiniteSizeScaling.collapse(set, start: .init(criticalPoint: middle, inverseNu: 1, exponent: 0), fixedExponent: 0)
