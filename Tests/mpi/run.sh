@@ -23,8 +23,10 @@ same() {
   echo "$n"
 }
 
-# 1. Ensembles: reverse diffusion (binary patch, 32², 16 members), a model-A quench, guidance pulses.
-for case in "binary-patch lattice.shape=[32,32] run.members=16" "quickstart run.members=8" "pulse-binary-patch run.members=16"; do
+# 1. Ensembles: reverse diffusion (binary patch, 32², 16 members), a model-A quench (also with
+#    [equilibrium] time series), guidance pulses.
+for case in "binary-patch lattice.shape=[32,32] run.members=16" "quickstart run.members=8" "quickstart run.members=8 equilibrium.from=50.0 equilibrium.every=1.0" \
+            "pulse-binary-patch run.members=16"; do
   set -- $case
   file=parameters/$1.toml; shift
   sets=(); for s in "$@"; do sets+=(--set "$s"); done
