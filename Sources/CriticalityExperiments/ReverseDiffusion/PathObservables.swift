@@ -80,9 +80,10 @@ struct PathObservables {
         var curves: [String: [Double]] = ["t": times]
         if let logLambda { curves["log_lambda"] = logLambda }
         for (f, name) in fieldNames.enumerated() {
+            let statistics = summaries.map { orderStatistics($0[f]) }
             for (k, stat) in PathObservables.orderStatistics.enumerated() {
-                curves["\(stat)_\(name)"] = summaries.map { orderStatistics($0[f])[k].mean }
-                curves["\(stat)_\(name)_se"] = summaries.map { orderStatistics($0[f])[k].standardError }
+                curves["\(stat)_\(name)"] = statistics.map { $0[k].mean }
+                curves["\(stat)_\(name)_se"] = statistics.map { $0[k].standardError }
             }
         }
         summary[PathObservables.perTimeKey] = curves

@@ -67,13 +67,13 @@ public enum FiniteSizeScan {
         }
         let replicas = scanRecord["replicas"] as? Int ?? 1
         let keep: (Double) -> Bool = { size in request.smallest.map { size >= $0 } ?? true }
+        let table = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
+        let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
         if axes.count == 2 {
             let control = axes.first { $0 != ScanSpec.latticeSize }!
             if let c = request.control, c != control {
                 throw ParameterError(file: scan, message: "control '\(c)': this scan's control parameter is \(control)")
             }
-            let table = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
-            let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
             return Source(control: control) { key in
                 guard let y = columns.firstIndex(of: key) else {
                     throw ParameterError(file: scan, message: "'\(key)' is not a column of the scan (it has: \(columns.filter { !$0.hasSuffix("_se") }.joined(separator: ", ")))")
@@ -102,8 +102,6 @@ public enum FiniteSizeScan {
             return rows.map { $0.map { ($0 as? Double) ?? .nan } }
         }
         let x = try array(control)
-        let table = try NPY.decode(Data(contentsOf: folder.appendingPathComponent("scan.npy")), file: scan + "/scan.npy")
-        let rows = (0..<table.shape[0]).map { Array(table.values[$0 * columns.count..<($0 + 1) * columns.count]) }
         let li = columns.firstIndex(of: ScanSpec.latticeSize)!
         let timeKeys = columns.filter { ($0.hasPrefix("t_c_") || $0.hasPrefix("t_peak") || $0.hasPrefix("t_min") || $0 == "t_speciation") && !$0.hasSuffix("_se") }
         var source = Source(control: control) { key in
@@ -144,7 +142,7 @@ public enum FiniteSizeScan {
             func interval(_ estimate: Double, _ draws: [Double]) -> ConfidenceInterval { boot.percentile(estimate: estimate, draws) }
             func text(_ c: ConfidenceInterval) -> String { String(format: "%.5g [%.5g, %.5g]", c.estimate, c.lower, c.upper) }
 
-            var fits: [(key: String, set: [FiniteSizeScaling.Curve], fixed: Double?, middle: Double, resolved: Bool)] = []
+            var fits: [(key: String, set: [FiniteSizeScaling.Curve], fixed: Double?, middle: Double, fit: FiniteSizeScaling.Collapse, resolved: Bool)] = []
             for (r, (key, set)) in ratioSets.enumerated() {
                 // Crossings of successive sizes: point and value, each with its bootstrap draws.
                 var table: [[String]] = [], pairs: [(size: Double, x: Double, y: Double, xDraws: [Double], yDraws: [Double], z: Double)] = []
@@ -179,11 +177,11 @@ public enum FiniteSizeScan {
                 // The collapse starts from the mean resolved crossing (any crossing, or mid-grid, without).
                 let resolvedPairs = pairs.filter { $0.z >= 2 }, basis = resolvedPairs.isEmpty ? pairs : resolvedPairs
                 let middle = basis.isEmpty ? set[0].x[set[0].x.count / 2] : basis.map(\.x).reduce(0, +) / Double(basis.count)
-                fits.append((key, set, 0, middle, !resolvedPairs.isEmpty))
+                let fit = FiniteSizeScaling.collapse(set, start: .init(criticalPoint: middle, inverseNu: 1, exponent: 0), fixedExponent: 0)
+                fits.append((key, set, 0, middle, fit, !resolvedPairs.isEmpty))
                 // L → ∞, from the resolved crossings: their points with the collapse's 1/ν + ω, their values with ω.
                 if resolvedPairs.count >= 3 {
                     let pairs = resolvedPairs
-                    let fit = FiniteSizeScaling.collapse(set, start: .init(criticalPoint: middle, inverseNu: 1, exponent: 0), fixedExponent: 0)
                     let sizes = pairs.map(\.size)
                     func sd(_ draws: [Double]) -> Double { Estimate(samples: draws.filter(\.isFinite)).standardError * Double(draws.filter(\.isFinite).count).squareRoot() }
                     func limit(_ values: [Double], errors: [Double], exponent: Double) -> Double {
@@ -201,11 +199,10 @@ public enum FiniteSizeScan {
                 }
             }
             if let chi = chiCurves, let key = request.susceptibility {
-                fits.append((key, chi, nil, fits[0].middle, fits[0].resolved))
+                let start = FiniteSizeScaling.Parameters(criticalPoint: fits[0].middle, inverseNu: 1, exponent: 1)
+                fits.append((key, chi, nil, fits[0].middle, FiniteSizeScaling.collapse(chi, start: start), fits[0].resolved))
             }
-            for (key, set, fixed, middle, resolved) in fits {
-                let start = FiniteSizeScaling.Parameters(criticalPoint: middle, inverseNu: 1, exponent: fixed ?? 1)
-                let fit = FiniteSizeScaling.collapse(set, start: start, fixedExponent: fixed)
+            for (key, set, fixed, _, fit, resolved) in fits {
                 let ci = FiniteSizeScaling.bootstrap(set, fit: fit, fixedExponent: fixed, resamples: resamples, seed: 2, threads: 0)
                 let p = fit.parameters
                 fssRows.append([key, "\(p.criticalPoint)", "\(ci.criticalPoint.lower)", "\(ci.criticalPoint.upper)", "\(p.inverseNu)", "\(ci.inverseNu.lower)",
