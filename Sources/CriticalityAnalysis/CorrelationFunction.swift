@@ -5,7 +5,9 @@ import CriticalityLattice
 ///     G(δ) = (1/N) Σ_x δφ(x) δφ(x + δ),   δφ = φ − φ̄,
 ///
 /// computed as IDFT(|φ̂|² with the k = 0 mode removed)/N², and its radial profile over bins of
-/// minimum-image distance: bin round((|δ|/a_min)²), integer |m|² on a cubic lattice.
+/// minimum-image distance: bin round((|δ|/a_min)²), integer |m|² on a cubic lattice. With
+/// `binned`, distances beyond |m| = 16 are grouped in unit-width bins of |m|, as
+/// ``Lattice/binnedLabel(_:)`` does for shells.
 public struct CorrelationFunction: Sendable {
     public let lattice: Lattice
     let binOfSite: [Int]
@@ -13,11 +15,11 @@ public struct CorrelationFunction: Sendable {
     /// Mean distance of each bin, in units of length.
     public let distance: [Double]
 
-    public init(_ lattice: Lattice) {
+    public init(_ lattice: Lattice, binned: Bool = false) {
         self.lattice = lattice
         let aMin = lattice.spacing.min()!
         let d = (0..<lattice.siteCount).map { lattice.minimumImageDistance(siteIndex: $0) }
-        let labels = d.map { Int(($0 / aMin * $0 / aMin).rounded()) }
+        let labels = d.map { Int(($0 / aMin * $0 / aMin).rounded()) }.map { binned ? Lattice.binnedLabel($0) : $0 }
         let distinct = Array(Set(labels)).sorted()
         let position = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
         binOfSite = labels.map { position[$0]! }

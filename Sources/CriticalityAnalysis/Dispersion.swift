@@ -28,7 +28,10 @@ public struct Dispersion: Sendable {
         self.kernel = kernel
         let field = RealField(lattice) { kernel[$0] }, s = SpectralField(lattice)
         FourierTransform.plan(lattice).forward(field, into: s)
-        spectrum = (0..<s.count).map { s[$0].re }
+        let spectrum = (0..<s.count).map { s[$0].re }
+        self.spectrum = spectrum
+        // Stored: the critical-time tables compare every mode with the peak.
+        peakMode = spectrum.indices.max { spectrum[$0] < spectrum[$1] || (spectrum[$0] == spectrum[$1] && $0 > $1) }!
     }
 
     /// The m-th derivative of Ĉ along the unit vector û at the wavevector k, exact:
@@ -85,7 +88,7 @@ public struct Dispersion: Sendable {
     }
 
     /// The first mode to soften, k* = argmax Ĉ (the lowest such r2c index on ties).
-    public var peakMode: Int { spectrum.indices.max { spectrum[$0] < spectrum[$1] || (spectrum[$0] == spectrum[$1] && $0 > $1) }! }
+    public let peakMode: Int
     /// Λ* = Ĉ(k*).
     public var peak: Double { spectrum[peakMode] }
 

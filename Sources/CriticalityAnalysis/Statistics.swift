@@ -36,14 +36,22 @@ public struct Estimate: Sendable, Equatable, Codable {
     /// Jackknife estimate of a statistic f of the sample mean of `rows` (each row one member's
     /// vector of observables): f of the full mean, and the leave-one-out standard error.
     public static func jackknife(_ rows: [[Double]], _ f: ([Double]) -> Double) -> Estimate {
-        let n = rows.count, width = rows[0].count
+        jackknife(sums: rows, counts: [Int](repeating: 1, count: rows.count), f)
+    }
+
+    /// The delete-a-block jackknife: `sums[b]` is the sum of the rows of block b, which holds
+    /// `counts[b]` members. f of the mean of all rows, and the standard error from the
+    /// leave-one-block-out means θ_b: √((B − 1)/B · Σ_b (θ_b − θ̄)²). With one member per block
+    /// it is ``jackknife(_:_:)``.
+    public static func jackknife(sums: [[Double]], counts: [Int], _ f: ([Double]) -> Double) -> Estimate {
+        let blocks = sums.count, width = sums[0].count, n = counts.reduce(0, +)
         var total = [Double](repeating: 0, count: width)
-        for r in rows { for j in 0..<width { total[j] += r[j] } }
+        for r in sums { for j in 0..<width { total[j] += r[j] } }
         let full = f(total.map { $0 / Double(n) })
-        guard n > 1 else { return Estimate(mean: full, standardError: .nan) }
-        let leaveOut = rows.map { r in f((0..<width).map { (total[$0] - r[$0]) / Double(n - 1) }) }
-        let m = leaveOut.reduce(0, +) / Double(n)
-        let v = leaveOut.reduce(0) { $0 + ($1 - m) * ($1 - m) } * Double(n - 1) / Double(n)
+        guard blocks > 1 else { return Estimate(mean: full, standardError: .nan) }
+        let leaveOut = sums.indices.map { b in f((0..<width).map { (total[$0] - sums[b][$0]) / Double(n - counts[b]) }) }
+        let m = leaveOut.reduce(0, +) / Double(blocks)
+        let v = leaveOut.reduce(0) { $0 + ($1 - m) * ($1 - m) } * Double(blocks - 1) / Double(blocks)
         return Estimate(mean: full, standardError: v.squareRoot())
     }
 }

@@ -8,6 +8,8 @@ import CriticalityLattice
 /// each shell with r2c half-space weights (1 where the last mode integer is 0 or N/2, else 2).
 /// White noise of per-site variance σ² gives S = σ²v on every shell; equilibrium linear model A
 /// gives T/(r + κk²). Shells are round((|k|/k_f)²), k_f = 2π/max L: integer |n|² in a cubic box.
+/// With `binned`, shells beyond |n|² = 256 are grouped in unit-width bins of |n|
+/// (``Lattice/binnedShellIndices()``): what runs record, so that S(k) does not grow as N^d.
 public struct StructureFactor: Sendable {
     public let lattice: Lattice
     /// Shell position of every stored mode (index into the shell arrays).
@@ -18,12 +20,12 @@ public struct StructureFactor: Sendable {
     /// Mean |k| and mean |k|² per shell.
     public let waveNumber: [Double]
     public let waveNumberSquared: [Double]
-    /// The integer shell labels round((|k|/k_f)²).
+    /// The integer shell labels round((|k|/k_f)²) (binned: j² for the bin around |n| = j).
     public let shellLabel: [Int]
 
-    public init(_ lattice: Lattice) {
+    public init(_ lattice: Lattice, binned: Bool = false) {
         self.lattice = lattice
-        let labels = lattice.shellIndices()
+        let labels = binned ? lattice.binnedShellIndices() : lattice.shellIndices()
         let distinct = Array(Set(labels)).sorted()
         let position = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
         shellOfMode = labels.map { position[$0]! }

@@ -122,3 +122,35 @@ func whiteNoiseHasAFlatStructureFactor(shape: [Int], box: [Double]?) throws {
     #expect(abs(OrderParameterField.projection([Double](repeating: 1, count: 256)).value(field, spectrum: spectrum, structureFactor: sf) - 0.2) < 1e-12)
     #expect(abs(OrderParameterField.projection(pattern).value(field, spectrum: spectrum, structureFactor: sf) - a) < 1e-12)
 }
+
+/// Binned shells are unions of exact shells: S on a bin is the mode-weighted mean of S on the
+/// exact shells it holds, and the labels follow the rule (|n|² up to 256, then j² for the unit
+/// bin of |n| around j). Likewise for the radial bins of G.
+@Test(arguments: [[80, 80], [48, 40], [20, 20, 20]])
+func binnedShellsAreModeWeightedUnionsOfExactShells(shape: [Int]) throws {
+    let l = try Lattice(shape: shape)
+    let exact = StructureFactor(l), binned = StructureFactor(l, binned: true)
+    let x = RealField(l), s = SpectralField(l), t = FourierTransform.plan(l)
+    GaussianNoise(seed: 5).fill(x.values, count: x.count, member: 0, step: 0)
+    t.forward(x, into: s)
+    let se = exact.shellAverages(s), sb = binned.shellAverages(s)
+    var sum = [Double](repeating: 0, count: binned.shellCount), modes = sum
+    for (k, label) in exact.shellLabel.enumerated() {
+        let b = label <= 256 ? label : { let j = max(17, Int(Double(label).squareRoot().rounded())); return j * j }()
+        let position = try #require(binned.shellLabel.firstIndex(of: b), "label \(label) → \(b)")
+        sum[position] += se[k] * exact.modeCount[k]; modes[position] += exact.modeCount[k]
+    }
+    for b in 0..<binned.shellCount {
+        #expect(abs(sum[b] / modes[b] - sb[b]) <= 1e-12 * abs(sb[b]), "bin \(binned.shellLabel[b])")
+        #expect(modes[b] == binned.modeCount[b])
+    }
+    #expect(Array(binned.shellLabel.prefix { $0 <= 256 }) == Array(exact.shellLabel.prefix { $0 <= 256 }))
+    #expect(zip(binned.waveNumber, binned.waveNumber.dropFirst()).allSatisfy { $0 < $1 })
+    let ge = CorrelationFunction(l), gb = CorrelationFunction(l, binned: true)
+    let pe = ge.radialProfile(spectrum: s, transform: t, scratch: SpectralField(l), work: RealField(l))
+    let pb = gb.radialProfile(spectrum: s, transform: t, scratch: SpectralField(l), work: RealField(l))
+    var gSum = [Double](repeating: 0, count: gb.binCount), sites = gSum
+    for i in 0..<l.siteCount { gSum[gb.binOfSite[i]] += pe[ge.binOfSite[i]]; sites[gb.binOfSite[i]] += 1 }
+    for b in 0..<gb.binCount { #expect(abs(gSum[b] / sites[b] - pb[b]) <= 1e-12 * max(abs(pb[b]), 1e-3)) }
+    #expect(gb.binCount < ge.binCount && binned.shellCount < exact.shellCount)
+}

@@ -59,16 +59,23 @@ func json(_ folder: URL) throws -> [String: Any] {
     }
 }
 
+/// 40 members: the run reduces them online in 32 fixed blocks (``MemberBlocks``), `analyze`
+/// from every member's sample; the two must agree bit for bit, on 1 and 2 threads.
 @Test func analyzeReproducesTheCorrelationLengthsOfTheRunThatWroteTheTrajectories() throws {
-    let file = try writeTiny(softeningParameters.replacingOccurrences(of: "[softening]\nshells = 2\nmembers = 2\ntimes = 60\nresponse = 3\n", with: ""))
+    let file = try writeTiny(softeningParameters.replacingOccurrences(of: "[softening]\nshells = 2\nmembers = 2\ntimes = 60\nresponse = 3\n", with: "")
+        .replacingOccurrences(of: "members = 4", with: "members = 40").replacingOccurrences(of: "shape = [32, 32]", with: "shape = [16, 16]"))
     let dir = (file as NSString).deletingLastPathComponent
-    let run = try Experiment.run(file: file, out: dir + "/run", progress: false)
+    let run = try Experiment.run(file: file, out: dir + "/run", overrides: ["run.threads=2"], progress: false)
+    let single = try Experiment.run(file: file, out: dir + "/single", overrides: ["run.threads=1"], progress: false)
+    for f in ["xi.npy", "xi_se.npy", "structure_factor.npy", "structure_factor_se.npy", "correlation.npy", "order.npy", "order_se.npy"] {
+        #expect(try Data(contentsOf: run.appendingPathComponent(f)) == Data(contentsOf: single.appendingPathComponent(f)), "\(f) differs across thread counts")
+    }
     let out = dir + "/analysis"
     let (code, stderr) = try runCLI(["analyze", run.appendingPathComponent("trajectory.npy").path, "--times", run.appendingPathComponent("t.npy").path,
                                      "--denoised", run.appendingPathComponent("trajectory_denoised.npy").path, "--schedule", "vp", "--out", out])
     #expect(code == 0, "\(stderr)")
     let a = URL(fileURLWithPath: out)
-    for f in ["xi.npy", "xi_se.npy", "structure_factor.npy", "correlation.npy", "t.npy", "log_lambda.npy"] {
+    for f in ["xi.npy", "xi_se.npy", "structure_factor.npy", "structure_factor_se.npy", "correlation.npy", "order.npy", "t.npy", "log_lambda.npy"] {
         #expect(try Data(contentsOf: run.appendingPathComponent(f)) == Data(contentsOf: a.appendingPathComponent(f)), "\(f) differs")
     }
     let ran = try json(run), analysed = try json(a)

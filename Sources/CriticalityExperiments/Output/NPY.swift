@@ -5,6 +5,13 @@ import CriticalityLattice
 public enum NPY {
     public static func encode(_ values: [Double], shape: [Int]) -> Data {
         precondition(shape.reduce(1, *) == values.count, "npy shape does not match the data")
+        var data = header(shape: shape)
+        values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: 8 * $0.count)) }
+        return data
+    }
+
+    /// The magic string and header of a float64 array of this shape; the values follow in C order.
+    static func header(shape: [Int]) -> Data {
         let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(dims), }"
         // magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, ending in \n
@@ -14,7 +21,6 @@ public enum NPY {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: 8 * $0.count)) }
         return data
     }
 }

@@ -39,10 +39,16 @@ public struct OutputError: Error, CustomStringConvertible {
 
     /// Writes `data` to a new file at `path` with POSIX calls, so that a failure carries errno.
     static func writeFile(_ path: String, _ data: Data) throws {
+        try writeFile(path) { emit in try data.withUnsafeBytes(emit) }
+    }
+
+    /// Writes what `produce` hands to its argument, chunk by chunk, so that large arrays go to
+    /// the file from their own buffers.
+    static func writeFile(_ path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw OutputError(path: path, action: "cannot write", errno: errno) }
         defer { close(fd) }
-        try data.withUnsafeBytes { raw in
+        try produce { raw in
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)

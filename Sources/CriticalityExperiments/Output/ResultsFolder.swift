@@ -108,6 +108,19 @@ public final class ResultsFolder {
         arrays[name] = labels.isEmpty ? ["dims": dims] : ["dims": dims, "labels": labels]
     }
 
+    /// ``write(_:array:shape:dims:labels:)`` for an array given as rows of equal length (C order:
+    /// the first axes index the rows), written from the rows' own buffers.
+    public func write(_ name: String, rows: [[Double]], shape: [Int], dims: [String], labels: [String: [String]] = [:]) throws {
+        precondition(dims.count == shape.count && shape.reduce(1, *) == rows.reduce(0) { $0 + $1.count })
+        let path = staging.appendingPathComponent(name).path
+        try OutputError.writeFile(path) { emit in
+            try NPY.header(shape: shape).withUnsafeBytes(emit)
+            for r in rows { try r.withUnsafeBytes(emit) }
+        }
+        if !written.contains(name) { written.append(name) }
+        arrays[name] = labels.isEmpty ? ["dims": dims] : ["dims": dims, "labels": labels]
+    }
+
     /// The axes of a field on a lattice of `dimension` axes: x; y, x; z, y, x.
     public static func siteAxes(_ dimension: Int) -> [String] {
         dimension <= 3 ? Array(["z", "y", "x"].suffix(dimension)) : (0..<dimension).map { "axis\($0)" }

@@ -44,59 +44,83 @@ public enum QuenchRun {
         let schedule = ObservationSchedule(spec: spec)
         let observables = FieldObservables(lattice, transform: stepper.context.transform)
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
-        progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * schedule.finalStep)
+        let blocks = MemberBlocks(members: spec.members)
+        progress?.start(totalSteps: blocks.localMembers.count * schedule.finalStep)
 
+        /// What one member keeps beyond its block's sums.
         struct Record: Sendable {
-            var samples: [FieldObservables.Sample] = []
+            var m: [Double] = []
             var snapshots: [[Double]] = []
             var equilibrium: [EquilibriumAverage.Sample] = []
         }
+        /// One block: its members' records and the sums of S and G per observation.
+        struct Block: Sendable {
+            var members: [Record] = []
+            var sums: [FieldObservables.BlockSum] = []
+        }
         let observed = Set(schedule.steps), sampled = Set(spec.equilibrium?.steps(finalStep: schedule.finalStep) ?? [])
         let targets = observed.union(sampled).sorted()
-        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
-            w.append(r.samples.count)
-            for s in r.samples { s.encode(&w) }
-            w.append(r.snapshots)
-            w.append([r.equilibrium.map(\.m), r.equilibrium.map(\.s0), r.equilibrium.map(\.s1)])
-        }, decode: { (reader: inout ByteReader) -> Record in
-            var r = Record()
-            r.samples = (0..<reader.int()).map { _ in FieldObservables.Sample(&reader) }
-            r.snapshots = reader.doubleArrays()
-            let e = reader.doubleArrays()
-            r.equilibrium = e[0].indices.map { EquilibriumAverage.Sample(m: e[0][$0], s0: e[1][$0], s1: e[2][$0]) }
-            return r
-        }) { (member: Int) throws(NonFiniteState) -> Record in
-            let start = RealField(lattice)
-            GaussianNoise(seed: spec.seed).fill(start.values, count: start.count, scale: spec.initialAmplitude,
-                                                member: member, step: 0, stream: 1)
-            for i in 0..<start.count { start[i] += spec.initialMean }
-            let state = FieldState(initial: start, member: member, stepper: stepper)
+        let run = try Ensemble.distributedMap(members: blocks.count, threads: threads, encode: { (b: Block, w: inout ByteWriter) in
+            w.append(b.members.count)
+            for r in b.members {
+                w.append(r.m)
+                w.append(r.snapshots)
+                w.append([r.equilibrium.map(\.m), r.equilibrium.map(\.s0), r.equilibrium.map(\.s1)])
+            }
+            for s in b.sums { s.encode(&w) }
+        }, decode: { (reader: inout ByteReader) -> Block in
+            var b = Block()
+            b.members = (0..<reader.int()).map { _ in
+                var r = Record()
+                r.m = reader.doubles()
+                r.snapshots = reader.doubleArrays()
+                let e = reader.doubleArrays()
+                r.equilibrium = e[0].indices.map { EquilibriumAverage.Sample(m: e[0][$0], s0: e[1][$0], s1: e[2][$0]) }
+                return r
+            }
+            b.sums = schedule.steps.map { _ in FieldObservables.BlockSum(&reader) }
+            return b
+        }) { (block: Int) throws(NonFiniteState) -> Block in
             let scratch = SpectralField(lattice), work = RealField(lattice)
-            var record = Record()
-            var lastFinite = 0
-            for target in targets {
-                while state.stepIndex < target {
-                    stepper.step(state)
-                    progress?.advance()
-                    if state.stepIndex % NonFiniteState.checkInterval == 0 || state.stepIndex == target {
-                        try state.field.checkFinite(member: member, step: state.stepIndex, lastFiniteStep: lastFinite, time: state.time(dt: spec.dt), field: "φ")
-                        lastFinite = state.stepIndex
+            var out = Block(members: [], sums: schedule.steps.map { _ in observables.emptyBlock() })
+            for member in blocks.members(ofBlock: block) {
+                let start = RealField(lattice)
+                GaussianNoise(seed: spec.seed).fill(start.values, count: start.count, scale: spec.initialAmplitude,
+                                                    member: member, step: 0, stream: 1)
+                for i in 0..<start.count { start[i] += spec.initialMean }
+                let state = FieldState(initial: start, member: member, stepper: stepper)
+                var record = Record()
+                var lastFinite = 0
+                for target in targets {
+                    while state.stepIndex < target {
+                        stepper.step(state)
+                        progress?.advance()
+                        if state.stepIndex % NonFiniteState.checkInterval == 0 || state.stepIndex == target {
+                            try state.field.checkFinite(member: member, step: state.stepIndex, lastFiniteStep: lastFinite, time: state.time(dt: spec.dt), field: "φ")
+                            lastFinite = state.stepIndex
+                        }
+                    }
+                    if observed.contains(target) {
+                        let sample = observables.measure(state.field, knownSpectrum: state.spectrum, scratch: scratch, work: work)
+                        out.sums[record.m.count].add(sample)
+                        record.m.append(sample.m)
+                        if member == 0 && schedule.snapshotSteps.contains(target) { record.snapshots.append(state.field.array) }
+                    }
+                    if sampled.contains(target) {
+                        let s = observables.structureFactor.shellAverages(state.spectrum)
+                        record.equilibrium.append(EquilibriumAverage.Sample(m: state.field.mean, s0: s[0], s1: s.count > 1 ? s[1] : .nan))
                     }
                 }
-                if observed.contains(target) {
-                    record.samples.append(observables.measure(state.field, knownSpectrum: state.spectrum, scratch: scratch, work: work))
-                    if member == 0 && schedule.snapshotSteps.contains(target) { record.snapshots.append(state.field.array) }
-                }
-                if sampled.contains(target) {
-                    let s = observables.structureFactor.shellAverages(state.spectrum)
-                    record.equilibrium.append(EquilibriumAverage.Sample(m: state.field.mean, s0: s[0], s1: s.count > 1 ? s[1] : .nan))
-                }
+                out.members.append(record)
             }
-            return record
+            return out
         }
         progress?.finish()
 
-        let summaries = schedule.steps.indices.map { j in observables.summarize(records.map { $0.samples[j] }, temperature: spec.temperature) }
+        let records = run.flatMap(\.members)
+        let summaries = schedule.steps.indices.map { j in
+            observables.summarize(blocks: run.map { $0.sums[j] }, magnetisations: records.map { $0.m[j] }, temperature: spec.temperature)
+        }
         let sf = observables.structureFactor
         return QuenchResult(
             spec: spec, times: schedule.steps.map { Double($0) * spec.dt },

@@ -32,8 +32,8 @@ enum DiffusionOutput {
         let axes = siteAxes(r)
         if !r.snapshots.isEmpty {
             let n = r.snapshots.count
-            try folder.write("snapshots.npy", array: r.snapshots.flatMap { $0 }, shape: [n] + shape, dims: ["snapshot_t"] + axes)
-            try folder.write("denoised_snapshots.npy", array: r.denoisedSnapshots.flatMap { $0 }, shape: [n] + shape, dims: ["snapshot_t"] + axes)
+            try folder.write("snapshots.npy", rows: r.snapshots, shape: [n] + shape, dims: ["snapshot_t"] + axes)
+            try folder.write("denoised_snapshots.npy", rows: r.denoisedSnapshots, shape: [n] + shape, dims: ["snapshot_t"] + axes)
             try folder.write("snapshot_t.npy", array: r.snapshotLevels.map(\.time), shape: [n], dims: ["snapshot_t"])
         }
         if let image {
@@ -49,7 +49,7 @@ enum DiffusionOutput {
             try folder.write("samples.png", tiled(Array(r.samples.prefix(16)).map(slice), rows: image.rows, columns: image.columns))
             report.figures.append(("samples.png", "Final samples D(x_{t_end}) of the first \(min(16, r.samples.count)) members"))
         }
-        try folder.write("samples.npy", array: r.samples.flatMap { $0 }, shape: [r.samples.count] + shape, dims: ["member"] + axes)
+        try folder.write("samples.npy", rows: r.samples, shape: [r.samples.count] + shape, dims: ["member"] + axes)
 
         // Plots
         let logT = spec.grid != .uniform
@@ -69,8 +69,8 @@ enum DiffusionOutput {
         ]
         report.figures.insert(contentsOf: plots, at: report.figures.firstIndex { !$0.file.hasPrefix("xi") } ?? report.figures.count)
         if r.spec.trajectories {
-            try folder.write("trajectory.npy", array: r.trajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
-            try folder.write("trajectory_denoised.npy", array: r.denoisedTrajectories.flatMap { $0.flatMap { $0 } }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
+            try folder.write("trajectory.npy", rows: r.trajectories.flatMap { $0 }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
+            try folder.write("trajectory_denoised.npy", rows: r.denoisedTrajectories.flatMap { $0 }, shape: [t, spec.members] + shape, dims: ["t", "member"] + axes)
             report.dataFiles += [("trajectory.npy", "every member's x_t at the observation times, shape (T, members, *lattice.shape): the input of criticality analyze"),
                                  ("trajectory_denoised.npy", "their D(x_t)")]
         }
@@ -95,8 +95,8 @@ enum DiffusionOutput {
             summary["corrector_time"] = c.annealingTime(times: r.prepared.sampler.times)
             summary["corrector_steps"] = c.steps
         }
-        let finals = r.samples.flatMap { $0 }
-        summary["saturated_fraction"] = Double(finals.filter { abs($0) > 1 - 1e-3 }.count) / Double(max(1, finals.count))
+        let saturated = r.samples.reduce(0) { n, f in n + f.reduce(0) { $0 + (abs($1) > 1 - 1e-3 ? 1 : 0) } }
+        summary["saturated_fraction"] = Double(saturated) / Double(max(1, r.samples.reduce(0) { $0 + $1.count }))
         if case .binaryPatch(let p) = spec.model {
             let size = p.size(at: spec.tEnd)
             let fractions = DiffusionRun.locallyConsistentFractions(r.samples, lattice: spec.lattice, patch: size)

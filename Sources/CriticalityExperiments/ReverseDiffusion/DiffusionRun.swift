@@ -62,10 +62,13 @@ public enum DiffusionRun {
         let (indices, snapshotIndices) = observationIndices(spec, times: sampler.times)
         let observables = FieldObservables(lattice, transform: FourierTransform.plan(lattice, effort: spec.planner), orderParameter: prepared.orderParameter)
         let threads = spec.threads == 0 ? Ensemble.defaultThreads : spec.threads
-        progress?.start(totalSteps: Ensemble.localMembers(spec.members).count * sampler.steps)
+        let blocks = MemberBlocks(members: spec.members)
+        progress?.start(totalSteps: blocks.localMembers.count * sampler.steps)
 
+        /// What one member keeps beyond its block's sums: m per observation and field, and
+        /// whatever was asked for per member.
         struct Record: Sendable {
-            var samples: [[FieldObservables.Sample]] = []
+            var m: [[Double]] = []
             var snapshots: [[Double]] = []
             var denoised: [[Double]] = []
             var final: [Double] = []
@@ -75,63 +78,86 @@ public enum DiffusionRun {
             var d: [[Double]] = []
             var fixedPoint: (magnetisation: Double, iterations: Int?) = (.nan, nil)
         }
+        /// One block: its members' records and the sums of S and G, [observation][field].
+        struct Block: Sendable {
+            var members: [Record] = []
+            var sums: [[FieldObservables.BlockSum]] = []
+        }
         let probed = spec.softening?.members ?? 0
         let probes = spec.softening.map { f in prepared.samplers.map { JacobianProbe(denoiser: $0.denoiser, shells: f.shells, extra: prepared.critical.probeModes,
                                                                                                method: f.method, relativeStep: f.step) } }
         let responsePositions = responsePositions(spec, observations: indices.count)
         let responseIndices = Set(responsePositions.map { indices[$0] })
         let response = spec.softening.map { DynamicResponse(wave: prepared.critical.responseWave, relativeStep: $0.responseStep) }
-        let records = try Ensemble.distributedMap(members: spec.members, threads: threads, encode: { (r: Record, w: inout ByteWriter) in
-            w.append(r.samples.count)
-            for row in r.samples { w.append(row.count); for s in row { s.encode(&w) } }
-            for a in [r.snapshots, r.denoised, r.stiffness, r.x, r.d] { w.append(a) }
-            w.append(r.final)
-            w.append(r.responses)
-            w.append(r.fixedPoint.magnetisation)
-            w.append(r.fixedPoint.iterations ?? -1)
-        }, decode: { (reader: inout ByteReader) -> Record in
-            var r = Record()
-            r.samples = (0..<reader.int()).map { _ in (0..<reader.int()).map { _ in FieldObservables.Sample(&reader) } }
-            (r.snapshots, r.denoised, r.stiffness, r.x, r.d) = (reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays())
-            r.final = reader.doubles()
-            r.responses = reader.doubles()
-            let m = reader.double(), i = reader.int()
-            r.fixedPoint = (m, i < 0 ? nil : i)
-            return r
-        }) { (member: Int) throws(NonFiniteState) -> Record in
+        let empty = (0..<indices.count).map { _ in (0..<4).map { _ in observables.emptyBlock() } }
+        let run = try Ensemble.distributedMap(members: blocks.count, threads: threads, encode: { (b: Block, w: inout ByteWriter) in
+            w.append(b.members.count)
+            for r in b.members {
+                for a in [r.m, r.snapshots, r.denoised, r.stiffness, r.x, r.d] { w.append(a) }
+                w.append(r.final)
+                w.append(r.responses)
+                w.append(r.fixedPoint.magnetisation)
+                w.append(r.fixedPoint.iterations ?? -1)
+            }
+            for row in b.sums { for s in row { s.encode(&w) } }
+        }, decode: { (reader: inout ByteReader) -> Block in
+            var b = Block()
+            b.members = (0..<reader.int()).map { _ in
+                var r = Record()
+                (r.m, r.snapshots, r.denoised, r.stiffness, r.x, r.d) = (reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays(),
+                                                                          reader.doubleArrays(), reader.doubleArrays(), reader.doubleArrays())
+                r.final = reader.doubles()
+                r.responses = reader.doubles()
+                let m = reader.double(), i = reader.int()
+                r.fixedPoint = (m, i < 0 ? nil : i)
+                return r
+            }
+            b.sums = (0..<indices.count).map { _ in (0..<4).map { _ in FieldObservables.BlockSum(&reader) } }
+            return b
+        }) { (block: Int) throws(NonFiniteState) -> Block in
             let spectrum = SpectralField(lattice), scratch = SpectralField(lattice), work = RealField(lattice), sign = RealField(lattice)
-            var rec = Record()
-            let sampler = prepared.sampler(member: member)
-            let probe = member < probed ? probes?[member % prepared.samplers.count] : nil, probeWork = JacobianProbe.Workspace(lattice)
-            let final = try sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { (i: Int, level: NoiseLevel, x: RealField, d: RealField) throws(NonFiniteState) in
-                if let probe {
-                    rec.stiffness.append(probe.stiffness(at: x, level: level, workspace: probeWork))
-                    if responseIndices.contains(i) { rec.responses.append(try response!.measure(sampler: sampler, member: member, state: x, index: i)) }
+            let probeWork = JacobianProbe.Workspace(lattice)
+            var out = Block(members: [], sums: empty)
+            for member in blocks.members(ofBlock: block) {
+                var rec = Record()
+                let sampler = prepared.sampler(member: member)
+                let probe = member < probed ? probes?[member % prepared.samplers.count] : nil
+                var j = 0
+                let final = try sampler.run(member: member, from: sampler.initialState(member: member), observing: Set(indices)) { (i: Int, level: NoiseLevel, x: RealField, d: RealField) throws(NonFiniteState) in
+                    if let probe {
+                        rec.stiffness.append(probe.stiffness(at: x, level: level, workspace: probeWork))
+                        if responseIndices.contains(i) { rec.responses.append(try response!.measure(sampler: sampler, member: member, state: x, index: i)) }
+                    }
+                    if spec.trajectories {
+                        rec.x.append(x.array)
+                        rec.d.append(d.array)
+                    }
+                    let samples = [x, d].flatMap { observables.measureWithSign($0, sign: sign, spectrum: spectrum, scratch: scratch, work: work) }
+                    for f in 0..<4 { out.sums[j][f].add(samples[f]) }
+                    rec.m.append(samples.map(\.m))
+                    j += 1
+                    if member == 0 && snapshotIndices.contains(i) {
+                        rec.snapshots.append(x.array)
+                        rec.denoised.append(d.array)
+                    }
+                } afterStep: {
+                    progress?.advance()
                 }
-                if spec.trajectories {
-                    rec.x.append(x.array)
-                    rec.d.append(d.array)
+                if member < DiffusionResult.storedSamples { rec.final = final.array }
+                if spec.fixedPoints {
+                    let map = DenoiserMap(denoiser: sampler.denoiser, schedule: spec.schedule)
+                    let (y, iterations) = map.relax(final.array, at: spec.schedule.level(at: sampler.times.last!), workspace: DenoiserWorkspace(lattice))
+                    rec.fixedPoint = (y.reduce(0, +) / Double(y.count), iterations)
                 }
-                rec.samples.append([x, d].flatMap { observables.measureWithSign($0, sign: sign, spectrum: spectrum, scratch: scratch, work: work) })
-                if member == 0 && snapshotIndices.contains(i) {
-                    rec.snapshots.append(x.array)
-                    rec.denoised.append(d.array)
-                }
-            } afterStep: {
-                progress?.advance()
+                out.members.append(rec)
             }
-            if member < DiffusionResult.storedSamples { rec.final = final.array }
-            if spec.fixedPoints {
-                let map = DenoiserMap(denoiser: sampler.denoiser, schedule: spec.schedule)
-                let (y, iterations) = map.relax(final.array, at: spec.schedule.level(at: sampler.times.last!), workspace: DenoiserWorkspace(lattice))
-                rec.fixedPoint = (y.reduce(0, +) / Double(y.count), iterations)
-            }
-            return rec
+            return out
         }
         progress?.finish()
 
+        let records = run.flatMap(\.members)
         let summaries = indices.indices.map { j in
-            (0..<4).map { f in observables.summarize(records.map { $0.samples[j][f] }, temperature: 0) }
+            (0..<4).map { f in observables.summarize(blocks: run.map { $0.sums[j][f] }, magnetisations: records.map { $0.m[j][f] }, temperature: 0) }
         }
         let sf = observables.structureFactor
         return DiffusionResult(

@@ -90,12 +90,7 @@ struct PathObservables {
         try folder.write("k.npy", array: shellWaveNumber, shape: [shells], dims: ["k"])
         try folder.write("structure_factor.npy", array: perField(\.s), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
         try folder.write("structure_factor_se.npy", array: perField(\.sError), shape: [nt, nf, shells], dims: ["t", "field", "k"], labels: byField)
-        var sRows: [[Double]] = []
-        for j in times.indices { for f in fields { for s in 0..<shells {
-            sRows.append([times[j]] + (logLambda.map { [$0[j]] } ?? []) + [Double(f), shellWaveNumber[s], Double(shellLabel[s]), shellModes[s],
-                          summaries[j][f].s[s], summaries[j][f].sError[s]])
-        } } }
-        try folder.write("structure_factor.csv", CSV.table(header: ["t"] + (logLambda == nil ? [] : ["log_lambda"]) + ["field", "k", "shell", "modes", "S", "S_se"], rows: sRows))
+        try folder.write("shells.csv", CSV.table(header: ["k", "shell", "modes"], rows: (0..<shells).map { [shellWaveNumber[$0], Double(shellLabel[$0]), shellModes[$0]] }))
         try folder.write("r.npy", array: distance, shape: [distance.count], dims: ["r"])
         try folder.write("correlation.npy", array: perField(\.g), shape: [nt, nf, distance.count], dims: ["t", "field", "r"], labels: byField)
 
@@ -147,7 +142,8 @@ struct PathObservables {
             ("xi.npy", "(T, \(nf), 4): fields \(fieldNames.joined(separator: ", ")) × ξ_1/e, ξ_2nd, ξ_OZ, ξ_int"), ("xi_se.npy", "their standard errors"),
             ("xi_growth.csv", "−dξ_1/e/dlog t per field at the geometric-mean times of consecutive observations, smoothed [¼ ½ ¼]"),
             ("k.npy", "mean |k| per shell (K,)"), ("structure_factor.npy", "S(k, t) per field, shape (T, \(nf), K)"),
-            ("structure_factor_se.npy", "its standard errors"), ("structure_factor.csv", "S(k, t) in long format (field index as in xi.npy)"),
+            ("structure_factor_se.npy", "its standard errors"),
+            ("shells.csv", "per shell of k.npy: mean |k|, label (|n|² up to 256, then j² for the unit bin of |n| around j), modes in the full Brillouin zone"),
             ("r.npy", "distance bins (R,)"), ("correlation.npy", "connected G(r, t) per field, shape (T, \(nf), R)"),
         ]
     }
