@@ -23,9 +23,10 @@ same() {
   echo "$n"
 }
 
-# 1. Ensembles: reverse diffusion (binary patch, 32², 16 members), a model-A quench (also with
-#    [equilibrium] time series), guidance pulses.
-for case in "binary-patch lattice.shape=[32,32] run.members=16" "quickstart run.members=8" "quickstart run.members=8 equilibrium.from=50.0 equilibrium.every=1.0" \
+# 1. Ensembles: reverse diffusion (binary patch, 32², 16 members; 16², 40 members in 32 blocks
+#    of 1 or 2, split 16 + 16 over the ranks), a model-A quench (also with [equilibrium] time
+#    series), guidance pulses.
+for case in "binary-patch lattice.shape=[32,32] run.members=16" "binary-patch lattice.shape=[16,16] run.members=40" "quickstart run.members=8" "quickstart run.members=8 equilibrium.from=50.0 equilibrium.every=1.0" \
             "pulse-binary-patch run.members=16"; do
   set -- $case
   file=parameters/$1.toml; shift
