@@ -26,9 +26,13 @@ public struct StructureFactor: Sendable {
     public init(_ lattice: Lattice, binned: Bool = false) {
         self.lattice = lattice
         let labels = binned ? lattice.binnedShellIndices() : lattice.shellIndices()
-        let distinct = Array(Set(labels)).sorted()
-        let position = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
-        shellOfMode = labels.map { position[$0]! }
+        // Labels are small non-negative integers: an array indexed by label, not a hash table
+        // (a 1024² lattice has half a million modes).
+        var position = [Int](repeating: -1, count: (labels.max() ?? 0) + 1)
+        for l in labels { position[l] = 0 }
+        let distinct = position.indices.filter { position[$0] == 0 }
+        for (i, l) in distinct.enumerated() { position[l] = i }
+        shellOfMode = labels.map { position[$0] }
         weight = lattice.hermitianWeights()
         let k2 = lattice.waveNumberSquared()
         var count = [Double](repeating: 0, count: distinct.count), kSum = count, k2Sum = count

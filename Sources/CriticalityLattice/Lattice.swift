@@ -94,8 +94,26 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
 
     /// |k|² for every stored r2c mode, k_i = 2π n_i / L_i.
     public func waveNumberSquared() -> [Double] {
-        var out = [Double](repeating: 0, count: spectralCount)
-        for q in 0..<spectralCount { out[q] = waveVector(spectralIndex: q).reduce(0) { $0 + $1 * $1 } }
+        // The per-axis k_i² tables, summed in axis order as |waveVector|² would be, without an
+        // array per mode (half a million modes at 1024²).
+        let s = spectralShape
+        let axes = (0..<dimension).map { axis in
+            (0..<s[axis]).map { j -> Double in
+                let n = axis == dimension - 1 ? j : Lattice.modeInteger(j, count: shape[axis])
+                let k = 2 * Double.pi * Double(n) / boxLength[axis]
+                return k * k
+            }
+        }
+        var out = [Double](repeating: 0, count: spectralCount), index = [Int](repeating: 0, count: dimension)
+        for q in 0..<spectralCount {
+            var sum = 0.0
+            for axis in 0..<dimension { sum += axes[axis][index[axis]] }
+            out[q] = sum
+            // The next r2c index, last axis fastest.
+            var axis = dimension - 1
+            index[axis] += 1
+            while axis > 0 && index[axis] == s[axis] { index[axis] = 0; axis -= 1; index[axis] += 1 }
+        }
         return out
     }
 

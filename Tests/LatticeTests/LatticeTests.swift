@@ -70,3 +70,14 @@ import Testing
         }
     }
 }
+
+/// The table-built |k|² of every stored mode equals the sum of squares of its wavevector, bit
+/// for bit, on 1-, 2- and 3-D lattices with unequal boxes.
+@Test func waveNumberSquaredEqualsTheWaveVectorsSumOfSquares() throws {
+    for (shape, box) in [([12], [3.0]), ([6, 10], [2.0, 7.5]), ([5, 4, 6], [1.0, 2.0, 3.5])] {
+        let l = try Lattice(shape: shape, boxLength: box), k2 = l.waveNumberSquared()
+        for q in 0..<l.spectralCount {
+            #expect(k2[q].bitPattern == l.waveVector(spectralIndex: q).reduce(0) { $0 + $1 * $1 }.bitPattern, "\(shape) mode \(q)")
+        }
+    }
+}

@@ -72,9 +72,10 @@ enum CriticalTimesOutput {
         report.dataFiles.append(("critical_times.csv", "every critical-time estimate: key, t, log λ_t (keys as in summary.json)"))
     }
 
-    /// Ĉ(k) and the per-shell C1 times.
+    /// Ĉ(k) and the per-shell C1 times, on the binned shells of the recorded S(k) (every
+    /// wavevector's own time is in critical_time_modes.npy).
     static func writeDispersion(_ d: Dispersion, schedule: NoiseSchedule, to folder: ResultsFolder, report: inout HTMLReport) throws {
-        let sf = StructureFactor(d.lattice), c = sf.shellMeans(d.spectrum)
+        let sf = StructureFactor(d.lattice, binned: true), c = sf.shellMeans(d.spectrum)
         let tc = c.map { d.criticalTime(value: $0, schedule: schedule) ?? .nan }
         try folder.write("dispersion.csv", CSV.table(header: ["k", "shell", "C_hat", "t_c_c1"], rows: c.indices.map { [sf.waveNumber[$0], Double(sf.shellLabel[$0]), c[$0], tc[$0]] }))
         report.dataFiles.append(("dispersion.csv", "shell means of Ĉ(k), the windowed autocovariance's transform, and each shell's C1 time (NaN: never softens)"))
