@@ -29,19 +29,6 @@ public struct FieldObservables: Sendable {
         public var s: [Double]
         public var g: [Double]
 
-        /// Exact bit patterns, for gathering ensemble members over MPI ranks.
-        public func encode(_ w: inout ByteWriter) {
-            w.append(m)
-            w.append(s)
-            w.append(g)
-        }
-
-        public init(_ r: inout ByteReader) {
-            m = r.double()
-            s = r.doubles()
-            g = r.doubles()
-        }
-
         init(m: Double, s: [Double], g: [Double]) {
             self.m = m
             self.s = s
