@@ -73,47 +73,39 @@ struct PaddedPlanes: Sendable {
 /// What a scan does with the scores of eight neighbouring pixels of one row against one
 /// candidate: score = 2α⟨x_Ω, y_Ω⟩ − α²‖y_Ω‖² (that is, ‖x_Ω‖² − ‖x_Ω − αy_Ω‖²), lanes past
 /// the admissible range carry −∞, and `centre` points at the candidate centre's first channel.
-///
-/// A scan visits the candidates of a pixel block a few at a time (the column shifts of one
-/// group, in scan order): `load` the block's running state, `absorb` each candidate into it,
-/// `store` it back, so that state can live in registers across the group.
 protocol PatchReducer {
-    associatedtype State
-    func load(row: Int, col: Int) -> State
-    mutating func absorb(_ state: inout State, score: Double8, centre: UnsafePointer<Double>, planeStride: Int)
-    mutating func store(_ state: State)
+    mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride: Int)
 }
 
 /// The scan over a dictionary: for every training image and every relative shift s = (s_r, s_c)
 /// of the dictionary, the scores of all admissible pixels at once. The cross term of a shift is
 /// a box sum of the product field q(w) = Σ_c y(w + s)(2α x(w) − α² y(w + s)): a running sum
 /// down the rows and a P-tap sum along each row, both vectorised along the row, so the cost per
-/// (pixel × candidate) is constant in P but for that short sum. Up to ``group`` consecutive
-/// column shifts with the same pixels are scanned together, each pixel block taking their
-/// candidates one after the other (the order of a shift-by-shift scan, so the same bits).
+/// (pixel × candidate) is constant in P but for that short sum.
 struct PatchScan {
-    static let group = 4
     let geometry: PatchGeometry
     let input: PaddedPlanes, training: PaddedPlanes
-    /// Per shift of a group: the products q (rows × qStride) and the running column sums v.
-    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
-    let qStride: Int, qSize: Int
+    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, hsum: UnsafeMutablePointer<Double>
+    let qStride: Int
 
     init(geometry g: PatchGeometry) {
         geometry = g
         input = g.inputLayout
         training = g.trainingLayout
         qStride = g.width + g.cols.window.count + PaddedPlanes.slack
-        qSize = (g.height + g.rows.window.count) * qStride
-        q = .allocate(capacity: PatchScan.group * qSize)
-        q.initialize(repeating: 0, count: PatchScan.group * qSize)
-        v = .allocate(capacity: PatchScan.group * qStride)
-        v.initialize(repeating: 0, count: PatchScan.group * qStride)
+        let qRows = g.height + g.rows.window.count
+        q = .allocate(capacity: qRows * qStride)
+        q.initialize(repeating: 0, count: qRows * qStride)
+        v = .allocate(capacity: qStride)
+        v.initialize(repeating: 0, count: qStride)
+        hsum = .allocate(capacity: qStride)
+        hsum.initialize(repeating: 0, count: qStride)
     }
 
     func deallocate() {
         q.deallocate()
         v.deallocate()
+        hsum.deallocate()
     }
 
     @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
@@ -124,68 +116,52 @@ struct PatchScan {
         let g = geometry, (a2, aa) = (2 * alpha * gain, alpha * alpha * gain)
         let pr = g.rows.window.count, pc = g.cols.window.count
         let lane = Double8(0, 1, 2, 3, 4, 5, 6, 7)
-        let shifts = g.cols.shifts
         for sr in g.rows.shifts {
             let firstRow = sr.pixels.lowerBound + g.rows.window.lowerBound
             let qRows = sr.pixels.count + pr - 1
-            var first = 0
-            while first < shifts.count {
-                var end = first + 1
-                while end < shifts.count && end - first < PatchScan.group && shifts[end].pixels == shifts[first].pixels { end += 1 }
-                let members = shifts[first..<end], pixels = shifts[first].pixels
-                let firstCol = pixels.lowerBound + g.cols.window.lowerBound
+            for sc in g.cols.shifts {
+                let firstCol = sc.pixels.lowerBound + g.cols.window.lowerBound
                 // Lengths rounded up to whole eight-lane blocks: the buffers and padded planes have
                 // the slack for it, and the extra lanes are never read as scores.
-                let wq = (pixels.count + pc - 1 + 7) / 8, blocks = (pixels.count + 7) / 8
+                let wq = (sc.pixels.count + pc - 1 + 7) / 8, blocks = (sc.pixels.count + 7) / 8
                 let (a2v, aav) = (Double8(repeating: a2), Double8(repeating: aa))
-                for (n, sc) in members.enumerated() {
-                    let qn = q + n * qSize, vn = v + n * qStride
-                    for i in 0..<qRows {
-                        let w = firstRow + i, qi = qn + i * qStride
-                        for ch in 0..<g.channels {
-                            let xp = x + input.offset(channel: ch, row: w, col: firstCol)
-                            let yp = y + training.offset(channel: ch, row: w + sr.offset, col: firstCol + sc.offset)
-                            for b in 0..<wq {
-                                let yb = load(yp + 8 * b)
-                                let term = yb * (a2v * load(xp + 8 * b) - aav * yb)
-                                store(ch == 0 ? term : load(qi + 8 * b) + term, qi + 8 * b)
-                            }
+                for i in 0..<qRows {
+                    let w = firstRow + i, qi = q + i * qStride
+                    for ch in 0..<g.channels {
+                        let xp = x + input.offset(channel: ch, row: w, col: firstCol)
+                        let yp = y + training.offset(channel: ch, row: w + sr.offset, col: firstCol + sc.offset)
+                        for b in 0..<wq {
+                            let yb = load(yp + 8 * b)
+                            let term = yb * (a2v * load(xp + 8 * b) - aav * yb)
+                            store(ch == 0 ? term : load(qi + 8 * b) + term, qi + 8 * b)
                         }
                     }
-                    for b in 0..<wq {
-                        var sum = load(qn + 8 * b)
-                        for i in 1..<pr { sum += load(qn + i * qStride + 8 * b) }
-                        store(sum, vn + 8 * b)
-                    }
+                }
+                for b in 0..<wq {
+                    var sum = load(q + 8 * b)
+                    for i in 1..<pr { sum += load(q + i * qStride + 8 * b) }
+                    store(sum, v + 8 * b)
                 }
                 for (k, u) in sr.pixels.enumerated() {
                     if k > 0 {
-                        for n in members.indices.map({ $0 - first }) {
-                            let qn = q + n * qSize, vn = v + n * qStride
-                            let add = qn + (k + pr - 1) * qStride, sub = qn + (k - 1) * qStride
-                            for b in 0..<wq { store(load(vn + 8 * b) + (load(add + 8 * b) - load(sub + 8 * b)), vn + 8 * b) }
-                        }
+                        let add = q + (k + pr - 1) * qStride, sub = q + (k - 1) * qStride
+                        for b in 0..<wq { store(load(v + 8 * b) + (load(add + 8 * b) - load(sub + 8 * b)), v + 8 * b) }
                     }
+                    // The P-tap sums along the row, in two interleaved partial sums (a short
+                    // dependency chain); blocks are independent, so their chains overlap.
                     for b in 0..<blocks {
-                        let c = pixels.lowerBound + 8 * b, left = pixels.upperBound - c + 1
-                        var state = reducer.load(row: u, col: c)
-                        for (n, sc) in members.enumerated() {
-                            // The P-tap sums along the row, in two interleaved partial sums (a short
-                            // dependency chain).
-                            let vb = v + n * qStride + 8 * b
-                            var even = load(vb), odd = Double8()
-                            var t = 1
-                            while t + 1 < pc { odd += load(vb + t); even += load(vb + t + 1); t += 2 }
-                            if t < pc { odd += load(vb + t) }
-                            var s = even + odd
-                            if left < 8 { s.replace(with: -.infinity, where: lane .>= Double8(repeating: Double(left))) }
-                            reducer.absorb(&state, score: s, centre: y + training.offset(channel: 0, row: u + sr.offset, col: c + sc.offset),
-                                           planeStride: training.planeStride)
-                        }
-                        reducer.store(state)
+                        let vb = v + 8 * b
+                        var even = load(vb), odd = Double8()
+                        var t = 1
+                        while t + 1 < pc { odd += load(vb + t); even += load(vb + t + 1); t += 2 }
+                        if t < pc { odd += load(vb + t) }
+                        var s = even + odd
+                        let c = sc.pixels.lowerBound + 8 * b, left = sc.pixels.upperBound - c + 1
+                        if left < 8 { s.replace(with: -.infinity, where: lane .>= Double8(repeating: Double(left))) }
+                        reducer.absorb(row: u, col: c, score: s, centre: y + training.offset(channel: 0, row: u + sr.offset, col: c + sc.offset),
+                                       planeStride: training.planeStride)
                     }
                 }
-                first = end
             }
         }
     }
@@ -218,36 +194,18 @@ struct SoftmaxAccumulator: PatchReducer, @unchecked Sendable {
         a.deallocate()
     }
 
-    /// The running maximum, Z and channel 0's A of eight pixels (the other channels stay in memory).
-    struct State {
-        let index: Int
-        var m: Double8, z: Double8, a: Double8
-    }
-
     @inline(__always)
-    func load(row: Int, col: Int) -> State {
+    mutating func absorb(row: Int, col: Int, score l: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
         let i = row &* stride &+ col
-        return State(index: i, m: UnsafeRawPointer(m + i).loadUnaligned(as: Double8.self), z: UnsafeRawPointer(z + i).loadUnaligned(as: Double8.self),
-                     a: UnsafeRawPointer(a + i).loadUnaligned(as: Double8.self))
-    }
-
-    @inline(__always)
-    func store(_ s: State) {
-        UnsafeMutableRawPointer(m + s.index).storeBytes(of: s.m, as: Double8.self)
-        UnsafeMutableRawPointer(z + s.index).storeBytes(of: s.z, as: Double8.self)
-        UnsafeMutableRawPointer(a + s.index).storeBytes(of: s.a, as: Double8.self)
-    }
-
-    @inline(__always)
-    mutating func absorb(_ s: inout State, score l: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
-        let d = l - s.m
+        let mRaw = UnsafeMutableRawPointer(m + i), zRaw = UnsafeMutableRawPointer(z + i)
+        let mv = mRaw.loadUnaligned(as: Double8.self)
+        let d = l - mv
         if !any(d .> 0) {
             if all(d .< -708) { return }  // every term underflows to exactly 0
             let e = VectorMath.exp(nonPositive: d)
-            s.z = s.z + e
-            s.a = s.a + e * UnsafeRawPointer(centre).loadUnaligned(as: Double8.self)
-            for ch in 1..<max(1, channels) {
-                let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ s.index))
+            zRaw.storeBytes(of: zRaw.loadUnaligned(as: Double8.self) + e, as: Double8.self)
+            for ch in 0..<channels {
+                let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ i))
                 let y = UnsafeRawPointer(centre + (ch &* yPlane)).loadUnaligned(as: Double8.self)
                 aRaw.storeBytes(of: aRaw.loadUnaligned(as: Double8.self) + e * y, as: Double8.self)
             }
@@ -255,13 +213,12 @@ struct SoftmaxAccumulator: PatchReducer, @unchecked Sendable {
         }
         // A new maximum in some lane: m' = max(m, ℓ), sums rescaled by e^{m − m'}. Masked lanes
         // (ℓ = −∞) get the factors 1 and 0 and stay exactly as they were.
-        let top = s.m.replacing(with: l, where: l .> s.m)
-        let r = VectorMath.exp(nonPositive: s.m - top), e = VectorMath.exp(nonPositive: l - top)
-        s.m = top
-        s.z = s.z * r + e
-        s.a = s.a * r + e * UnsafeRawPointer(centre).loadUnaligned(as: Double8.self)
-        for ch in 1..<max(1, channels) {
-            let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ s.index))
+        let top = mv.replacing(with: l, where: l .> mv)
+        let r = VectorMath.exp(nonPositive: mv - top), e = VectorMath.exp(nonPositive: l - top)
+        mRaw.storeBytes(of: top, as: Double8.self)
+        zRaw.storeBytes(of: zRaw.loadUnaligned(as: Double8.self) * r + e, as: Double8.self)
+        for ch in 0..<channels {
+            let aRaw = UnsafeMutableRawPointer(a + (ch &* planeStride &+ i))
             let y = UnsafeRawPointer(centre + (ch &* yPlane)).loadUnaligned(as: Double8.self)
             aRaw.storeBytes(of: aRaw.loadUnaligned(as: Double8.self) * r + e * y, as: Double8.self)
         }
@@ -300,10 +257,8 @@ struct NearestPatch: PatchReducer {
         centres = [Double](repeating: 0, count: channels * planeStride)
     }
 
-    func load(row: Int, col: Int) -> Int { row * stride + col }
-    func store(_ i: Int) {}
-
-    mutating func absorb(_ i: inout Int, score: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
+    mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride yPlane: Int) {
+        let i = row * stride + col
         let current = best.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + i).loadUnaligned(as: Double8.self) }
         guard any(score .> current) else { return }
         for lane in 0..<8 where score[lane] > best[i + lane] {
