@@ -85,7 +85,7 @@ protocol PatchReducer {
 struct PatchScan {
     let geometry: PatchGeometry
     let input: PaddedPlanes, training: PaddedPlanes
-    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, hsum: UnsafeMutablePointer<Double>
+    let q: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>
     let qStride: Int
 
     init(geometry g: PatchGeometry) {
@@ -98,14 +98,11 @@ struct PatchScan {
         q.initialize(repeating: 0, count: qRows * qStride)
         v = .allocate(capacity: qStride)
         v.initialize(repeating: 0, count: qStride)
-        hsum = .allocate(capacity: qStride)
-        hsum.initialize(repeating: 0, count: qStride)
     }
 
     func deallocate() {
         q.deallocate()
         v.deallocate()
-        hsum.deallocate()
     }
 
     @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
