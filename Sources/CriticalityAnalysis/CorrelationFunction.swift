@@ -7,7 +7,7 @@ import CriticalityLattice
 /// computed as IDFT(|φ̂|² with the k = 0 mode removed)/N², and its radial profile over bins of
 /// minimum-image distance: bin round((|δ|/a_min)²), integer |m|² on a cubic lattice. With
 /// `binned`, distances beyond |m| = 16 are grouped in unit-width bins of |m|, as
-/// ``Lattice/binnedLabel(_:)`` does for shells.
+/// `Lattice.binnedLabel(_:)` does for shells.
 public struct CorrelationFunction: Sendable {
     public let lattice: Lattice
     let binOfSite: [Int]

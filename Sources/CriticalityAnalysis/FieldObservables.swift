@@ -7,8 +7,8 @@ import CriticalityLattice
 /// (jackknife for the lengths, which are non-linear in the means). docs/theory.md §5.
 ///
 /// S(k) and G(r) are recorded on binned shells and distances (exact up to |n|² = 256, unit-width
-/// bins of |n| beyond), and members are reduced in the fixed blocks of ``MemberBlocks``: an
-/// ensemble keeps one ``BlockSum`` per block and time, and every member's m.
+/// bins of |n| beyond), and members are reduced in the fixed blocks of `MemberBlocks`: an
+/// ensemble keeps one `BlockSum` per block and time, and every member's m.
 public struct FieldObservables: Sendable {
     /// Non-zero shells in the Ornstein–Zernike fit.
     public static let ornsteinZernikeShells = 8
@@ -36,7 +36,7 @@ public struct FieldObservables: Sendable {
         }
     }
 
-    /// The sums of S and G over the members of one block (``MemberBlocks``), in member order.
+    /// The sums of S and G over the members of one block (`MemberBlocks`), in member order.
     public struct BlockSum: Sendable {
         public var count = 0
         public var s: [Double]
@@ -117,7 +117,7 @@ public struct FieldObservables: Sendable {
     public func emptyBlock() -> BlockSum { BlockSum(shells: structureFactor.shellCount, bins: bins) }
 
     /// Ensemble means and errors of one time's samples (one per member, in member order),
-    /// reduced in the blocks of ``MemberBlocks``. `temperature` enters only the susceptibility
+    /// reduced in the blocks of `MemberBlocks`. `temperature` enters only the susceptibility
     /// (NaN when it is 0).
     public func summarize(_ samples: [Sample], temperature: Double) -> Summary {
         let blocks = MemberBlocks(members: samples.count)

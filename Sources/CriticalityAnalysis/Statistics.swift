@@ -42,7 +42,7 @@ public struct Estimate: Sendable, Equatable, Codable {
     /// The delete-a-block jackknife: `sums[b]` is the sum of the rows of block b, which holds
     /// `counts[b]` members. f of the mean of all rows, and the standard error from the
     /// leave-one-block-out means θ_b: √((B − 1)/B · Σ_b (θ_b − θ̄)²). With one member per block
-    /// it is ``jackknife(_:_:)``.
+    /// it is `jackknife(_:_:)`.
     public static func jackknife(sums: [[Double]], counts: [Int], _ f: ([Double]) -> Double) -> Estimate {
         let blocks = sums.count, width = sums[0].count, n = counts.reduce(0, +)
         var total = [Double](repeating: 0, count: width)

@@ -9,7 +9,7 @@ import CriticalityLattice
 /// White noise of per-site variance σ² gives S = σ²v on every shell; equilibrium linear model A
 /// gives T/(r + κk²). Shells are round((|k|/k_f)²), k_f = 2π/max L: integer |n|² in a cubic box.
 /// With `binned`, shells beyond |n|² = 256 are grouped in unit-width bins of |n|
-/// (``Lattice/binnedShellIndices()``): what runs record, so that S(k) does not grow as N^d.
+/// (`Lattice.binnedShellIndices()`): what runs record, so that S(k) does not grow as N^d.
 public struct StructureFactor: Sendable {
     public let lattice: Lattice
     /// Shell position of every stored mode (index into the shell arrays).

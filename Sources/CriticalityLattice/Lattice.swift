@@ -142,7 +142,7 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
         return waveNumberSquared().map { Int(($0 / kf2).rounded()) }
     }
 
-    /// ``shellIndices()`` up to ``exactShellLimit``, and beyond it unit-width bins of |k|/k_f:
+    /// `shellIndices()` up to `exactShellLimit`, and beyond it unit-width bins of |k|/k_f:
     /// label j² for the shells round(|k|²/k_f²) whose square root rounds to j (j ≥ 17; the first
     /// bin starts just above 16). Bins are unions of exact shells. A 320² lattice has 9 040 exact
     /// shells but 308 binned ones; the low shells, which the correlation lengths and fits use,
@@ -153,7 +153,7 @@ public struct Lattice: Hashable, Sendable, CustomStringConvertible {
     public static let exactShellLimit = 256
 
     /// The bin of an exact label L = round(|n|²) (of a shell, or of a squared distance in units of
-    /// the spacing): L up to ``exactShellLimit``, else j² with j = max(17, round(√L)).
+    /// the spacing): L up to `exactShellLimit`, else j² with j = max(17, round(√L)).
     public static func binnedLabel(_ exact: Int) -> Int {
         guard exact > exactShellLimit else { return exact }
         let j = max(Int(Double(exactShellLimit).squareRoot()) + 1, Int(Double(exact).squareRoot().rounded()))

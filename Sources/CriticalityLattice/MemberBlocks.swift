@@ -4,7 +4,7 @@
 /// only on the member count, so results are bitwise the same for any thread or rank count, and
 /// what is kept or sent is one record per block, not one per member.
 ///
-/// Block b holds members ⌊bM/B⌋ ..< ⌊(b+1)M/B⌋ with B = min(M, ``maximumCount``): one member per
+/// Block b holds members ⌊bM/B⌋ ..< ⌊(b+1)M/B⌋ with B = min(M, `maximumCount`): one member per
 /// block up to 32 members (the jackknife over blocks is then the ordinary one), and a delete-a-
 /// block jackknife over 32 blocks beyond.
 public struct MemberBlocks: Sendable, Equatable {

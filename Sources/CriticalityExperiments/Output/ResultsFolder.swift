@@ -108,7 +108,7 @@ public final class ResultsFolder {
         arrays[name] = labels.isEmpty ? ["dims": dims] : ["dims": dims, "labels": labels]
     }
 
-    /// ``write(_:array:shape:dims:labels:)`` for an array given as rows of equal length (C order:
+    /// `write(_:array:shape:dims:labels:)` for an array given as rows of equal length (C order:
     /// the first axes index the rows), written from the rows' own buffers.
     public func write(_ name: String, rows: [[Double]], shape: [Int], dims: [String], labels: [String: [String]] = [:]) throws {
         precondition(dims.count == shape.count && shape.reduce(1, *) == rows.reduce(0) { $0 + $1.count })
