@@ -135,19 +135,13 @@ public struct FieldObservables: Sendable {
         let k1 = sf.waveNumber.count > 1 ? sf.waveNumber[1] : .nan
         let fitShells = Array(1..<min(sf.shellCount, 1 + FieldObservables.ornsteinZernikeShells))
         let fitK2 = fitShells.map { sf.waveNumberSquared[$0] }, r = distance
-        let counts = blocks.map(\.count), n = Double(counts.reduce(0, +)), nb = Double(blocks.count)
+        let counts = blocks.map(\.count), n = Double(counts.reduce(0, +))
         var sTotal = [Double](repeating: 0, count: sf.shellCount), gTotal = [Double](repeating: 0, count: bins)
         for b in blocks {
             for k in sTotal.indices { sTotal[k] += b.s[k] }
             for i in gTotal.indices { gTotal[i] += b.g[i] }
         }
-        // The jackknife error of a mean, shell by shell: leave-one-block-out means θ_b.
-        let sError = sTotal.indices.map { k -> Double in
-            guard blocks.count > 1 else { return .nan }
-            let theta = blocks.indices.map { (sTotal[k] - blocks[$0].s[k]) / (n - Double(counts[$0])) }
-            let mean = theta.reduce(0, +) / nb
-            return (theta.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } * (nb - 1) / nb).squareRoot()
-        }
+        let sError = sTotal.indices.map { k in Estimate.jackknife(sums: blocks.map { [$0.s[k]] }, counts: counts) { $0[0] }.standardError }
         let gSums = blocks.map(\.g)
         return Summary(
             s: sTotal.map { $0 / n }, sError: sError, g: gTotal.map { $0 / n },
