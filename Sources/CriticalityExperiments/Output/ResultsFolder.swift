@@ -103,17 +103,15 @@ public final class ResultsFolder {
     /// dimension and, for categorical axes, their entries' labels. An axis named like a
     /// one-dimensional array of the folder (axis `t`, file t.npy) has that array as coordinate.
     public func write(_ name: String, array values: [Double], shape: [Int], dims: [String], labels: [String: [String]] = [:]) throws {
-        precondition(dims.count == shape.count && labels.allSatisfy { l in dims.firstIndex(of: l.key).map { shape[$0] == l.value.count } ?? false })
-        try write(name, NPY.encode(values, shape: shape))
-        arrays[name] = labels.isEmpty ? ["dims": dims] : ["dims": dims, "labels": labels]
+        try write(name, rows: [values], shape: shape, dims: dims, labels: labels)
     }
 
-    /// `write(_:array:shape:dims:labels:)` for an array given as rows of equal length (C order:
-    /// the first axes index the rows), written from the rows' own buffers.
+    /// `write(_:array:shape:dims:labels:)` for an array given as rows (C order: the first axes
+    /// index the rows), written from the rows' own buffers.
     public func write(_ name: String, rows: [[Double]], shape: [Int], dims: [String], labels: [String: [String]] = [:]) throws {
-        precondition(dims.count == shape.count && shape.reduce(1, *) == rows.reduce(0) { $0 + $1.count })
-        let path = staging.appendingPathComponent(name).path
-        try OutputError.writeFile(path) { emit in
+        precondition(dims.count == shape.count && labels.allSatisfy { l in dims.firstIndex(of: l.key).map { shape[$0] == l.value.count } ?? false })
+        precondition(shape.reduce(1, *) == rows.reduce(0) { $0 + $1.count }, "npy shape does not match the data")
+        try OutputError.writeFile(staging.appendingPathComponent(name).path) { emit in
             try NPY.header(shape: shape).withUnsafeBytes(emit)
             for r in rows { try r.withUnsafeBytes(emit) }
         }
