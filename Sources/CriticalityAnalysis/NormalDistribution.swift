@@ -7,6 +7,14 @@ public enum StandardNormal {
 
     public static func density(_ x: Double) -> Double { exp(-0.5 * x * x) / (2 * Double.pi).squareRoot() }
 
+    /// The |z| that the largest of `comparisons` independent standard normals exceeds with
+    /// probability at most `falseAlarm` (Bonferroni): Φ⁻¹(1 − falseAlarm/(2·comparisons)). The
+    /// default is the two-sided tail beyond 4, so one comparison gives 4 and 323 give 5.2: the
+    /// tolerance of a check on the worst of many shells.
+    public static func familyBound(comparisons: Int, falseAlarm: Double = 6.334e-5) -> Double {
+        quantile(1 - falseAlarm / (2 * Double(max(1, comparisons))))
+    }
+
     /// Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation (relative error 1e-9), then two
     /// Newton steps on Φ, which bring it to rounding error.
     public static func quantile(_ p: Double) -> Double {

@@ -14,7 +14,7 @@ public protocol OneStageStepper: Stepper {
 extension OneStageStepper {
     public var scratchCount: Int { 2 }
 
-    /// One step, fused: the noise ξ̂ is drawn 16 slots at a time (GaussianNoise blocks over the
+    /// One step, fused: the noise ξ̂ is drawn 32 slots at a time (GaussianNoise blocks over the
     /// interleaved (re, im) slots) straight into an 8-lane update, φ̂ ← ((E φ̂ + F N̂) + Q·s ξ),
     /// s = √(2T/v)·√(N/2); the Hermitian constraints of ξ̂ are restored afterwards (the later
     /// mode of each stored pair set to the conjugate of the earlier, the ≤ 2^d self-conjugate
@@ -45,20 +45,21 @@ extension OneStageStepper {
                 s.storeBytes(of: x, toByteOffset: b, as: Double8.self)
                 o.storeBytes(of: x * norm, toByteOffset: b, as: Double8.self)
             }
-            let blocks = slots / 16
+            let blocks = slots / 32
             for blk in 0..<blocks {
-                let (z0, z1) = noisy ? GaussianNoise.block(key: key, block: blk) : (.zero, .zero)
-                update(slot: 16 * blk, noise: z0)
-                update(slot: 16 * blk + 8, noise: z1)
+                let z = noisy ? GaussianNoise.block(key: key, block: blk) : (.zero, .zero, .zero, .zero)
+                update(slot: 32 * blk, noise: z.0)
+                update(slot: 32 * blk + 8, noise: z.1)
+                update(slot: 32 * blk + 16, noise: z.2)
+                update(slot: 32 * blk + 24, noise: z.3)
             }
-            if slots > 16 * blocks {
-                let (z0, z1) = noisy ? GaussianNoise.block(key: key, block: blocks) : (.zero, .zero)
+            if slots > 32 * blocks {
+                let z = noisy ? GaussianNoise.block(key: key, block: blocks) : (.zero, .zero, .zero, .zero)
                 let ep = c.baseAddress!
-                for k in (16 * blocks)..<slots {
-                    let j = k - 16 * blocks
+                for k in (32 * blocks)..<slots {
                     var x = ep[k] * spec[k]
                     if !linear { x = x + ep[slots + k] * nv[k] }
-                    if noisy { x = x + ep[2 * slots + k] * ((j < 8 ? z0[j] : z1[j - 8]) * scale) }
+                    if noisy { x = x + ep[2 * slots + k] * (GaussianNoise.element(z, k - 32 * blocks) * scale) }
                     spec[k] = x
                     ov[k] = x * norm
                 }
@@ -69,8 +70,7 @@ extension OneStageStepper {
             let ep = c.baseAddress!
             for (i, mode) in symmetry.selfConjugate.enumerated() {
                 let k = 2 * mode
-                let (z0, z1) = GaussianNoise.block(key: key, block: k / 16)
-                let z = k % 16 < 8 ? z0[k % 16] : z1[k % 16 - 8]
+                let z = GaussianNoise.element(GaussianNoise.block(key: key, block: k / 32), k % 32)
                 var x = ep[k] * state.selfConjugateOld[i]
                 if !linear { x = x + ep[slots + k] * nv[k] }
                 x = x + ep[2 * slots + k] * ((z * scale) * 2.0.squareRoot())

@@ -1,69 +1,78 @@
-/// Eight-lane elementary functions for the Gaussian generator and the patch-model denoiser. Swift's SIMD types have no
-/// log or sin; these polynomial versions are accurate to a few ulp on the ranges the
-/// Box–Muller transform uses. They use only arithmetic and integer bit operations: Swift's
-/// generic SIMD select (`replace(with:where:)`), rounding and Int↔Double conversions compile
-/// to per-lane loops or libm calls, which made a first version six times slower.
+/// Vector elementary functions: single precision on sixteen lanes for the Gaussian generator,
+/// double precision on eight for the patch-model denoiser. Swift's SIMD types have no log or
+/// sin; these polynomial versions are accurate to a few ulp on the ranges they are used on.
+/// They use only arithmetic and integer bit operations: Swift's generic SIMD select
+/// (`replace(with:where:)`), rounding and Int↔Float conversions compile to per-lane loops or
+/// libm calls, which made a first version six times slower.
 public typealias Double8 = SIMD8<Double>
+public typealias Single16 = SIMD16<Float>
 
 public enum VectorMath {
     @usableFromInline static let roundingMagic = 6_755_399_441_055_744.0  // 1.5·2^52
 
-    /// Natural logarithm of positive normal inputs: x = 2^k·m with m ∈ [√½, √2) found by
-    /// integer arithmetic on the bits, log m = 2 atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172,
-    /// series to s²³.
+    @usableFromInline static let roundingMagicSingle: Float = 12_582_912  // 1.5·2^23
+
+    /// Natural logarithm of positive normal inputs, in single precision: x = 2^k·m with
+    /// m ∈ [√½, √2) found by integer arithmetic on the bits, log m = 2 atanh(s),
+    /// s = (m − 1)/(m + 1), |s| ≤ 0.172, series to s⁹ (truncation 2·s¹¹/11 ≤ 7e-10).
     @inlinable @inline(__always)
-    public static func log(_ x: Double8) -> Double8 {
-        let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
-        let k = (bits &- 0x3fe6_a09e_667f_3bcd) &>> 52  // floor division: m = x/2^k ∈ [√½, √2)
-        let m = unsafeBitCast(bits &- (k &<< 52), to: Double8.self)
-        let kd = unsafeBitCast(k &+ unsafeBitCast(Double8(repeating: roundingMagic), to: SIMD8<Int64>.self), to: Double8.self) - roundingMagic
+    public static func log(_ x: Single16) -> Single16 {
+        let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+        let k = (bits &- 0x3f35_04f3) &>> 23  // floor division: m = x/2^k ∈ [√½, √2)
+        let m = unsafeBitCast(bits &- (k &<< 23), to: Single16.self)
+        let kf = unsafeBitCast(k &+ unsafeBitCast(Single16(repeating: roundingMagicSingle), to: SIMD16<Int32>.self), to: Single16.self) - roundingMagicSingle
         let s = (m - 1) / (m + 1)
         let z = s * s
-        var p = Double8(repeating: 1.0 / 23)
-        p = p * z + 1.0 / 21; p = p * z + 1.0 / 19; p = p * z + 1.0 / 17; p = p * z + 1.0 / 15
-        p = p * z + 1.0 / 13; p = p * z + 1.0 / 11; p = p * z + 1.0 / 9; p = p * z + 1.0 / 7
-        p = p * z + 1.0 / 5; p = p * z + 1.0 / 3; p = p * z + 1
-        return kd * 0.6931471805599453 + 2 * s * p
+        var p = Single16(repeating: 1.0 / 9)
+        p = p * z + 1.0 / 7; p = p * z + 1.0 / 5; p = p * z + 1.0 / 3; p = p * z + 1
+        return kf * 0.693_147_18 + 2 * s * p
     }
 
-    /// √x for finite x ≥ 0: an inverse square root from the exponent bits (3.4 % error), four
-    /// Newton steps (error below 1e-20 before rounding), times x; within 2 ulp of the correctly
-    /// rounded root, and 0 at 0. Swift's SIMD `squareRoot()` runs lane by lane with an errno
-    /// branch per lane.
+    /// √x for finite x ≥ 0 in single precision: an inverse square root from the exponent bits
+    /// (3.4 % error), three Newton steps (3e-11 before rounding), times x; 0 at 0. Swift's SIMD
+    /// `squareRoot()` calls libm lane by lane.
     @inlinable @inline(__always)
-    public static func squareRoot(_ x: Double8) -> Double8 {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-        var y = unsafeBitCast(0x5fe6_eb50_c7b5_37a9 &- (bits &>> 1), to: Double8.self)
+    public static func squareRoot(_ x: Single16) -> Single16 {
+        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+        var y = unsafeBitCast(0x5f37_5a86 &- (bits &>> 1), to: Single16.self)
         let h = 0.5 * x
-        y = y * (1.5 - h * y * y); y = y * (1.5 - h * y * y)
-        y = y * (1.5 - h * y * y); y = y * (1.5 - h * y * y)
+        y = y * (1.5 - h * y * y); y = y * (1.5 - h * y * y); y = y * (1.5 - h * y * y)
         return x * y
     }
 
-    /// (cos 2πu, sin 2πu) for u ∈ [0, 1]: quadrant j = round(4u) (by adding 1.5·2^52, whose low
-    /// mantissa bits are then j), θ = (4u − j)·π/2 ∈ [−π/4, π/4], Taylor series to θ¹⁷ (sin) and
-    /// θ¹⁸ (cos), then a rotation by jπ/2 done with bit masks.
+    /// (cos 2πu, sin 2πu) for u ∈ [0, 1] in single precision: quadrant j = round(4u) (by adding
+    /// 1.5·2^23, whose low mantissa bits are then j), θ = (4u − j)·π/2 ∈ [−π/4, π/4], Taylor
+    /// series to θ⁹ (sin) and θ⁸ (cos), then a rotation by jπ/2 done with bit masks.
     @inlinable @inline(__always)
-    public static func cosSinTwoPi(_ u: Double8) -> (cos: Double8, sin: Double8) {
+    public static func cosSinTwoPi(_ u: Single16) -> (cos: Single16, sin: Single16) {
         let v = u * 4
-        let shifted = v + roundingMagic
-        let t = (v - (shifted - roundingMagic)) * (Double.pi / 2)
+        let shifted = v + roundingMagicSingle
+        let t = (v - (shifted - roundingMagicSingle)) * (Float.pi / 2)
         let z = t * t
-        var s = Double8(repeating: 1.0 / 355_687_428_096_000)
-        s = s * z - 1.0 / 1_307_674_368_000; s = s * z + 1.0 / 6_227_020_800; s = s * z - 1.0 / 39_916_800
-        s = s * z + 1.0 / 362_880; s = s * z - 1.0 / 5040; s = s * z + 1.0 / 120; s = s * z - 1.0 / 6
-        s = (s * z + 1) * t
-        var c = Double8(repeating: -1.0 / 6_402_373_705_728_000)
-        c = c * z + 1.0 / 20_922_789_888_000; c = c * z - 1.0 / 87_178_291_200; c = c * z + 1.0 / 479_001_600
-        c = c * z - 1.0 / 3_628_800; c = c * z + 1.0 / 40320; c = c * z - 1.0 / 720; c = c * z + 1.0 / 24
-        c = c * z - 0.5; c = c * z + 1
+        var s = Single16(repeating: 1.0 / 362_880)
+        s = s * z - 1.0 / 5040; s = s * z + 1.0 / 120; s = s * z - 1.0 / 6; s = (s * z + 1) * t
+        var c = Single16(repeating: 1.0 / 40320)
+        c = c * z - 1.0 / 720; c = c * z + 1.0 / 24; c = c * z - 0.5; c = c * z + 1
         // quadrant q: (cos, sin) = (c, s), (−s, c), (−c, −s), (s, −c) for q = 0, 1, 2, 3
-        let q = unsafeBitCast(shifted, to: SIMD8<UInt64>.self) & 3
+        let q = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) & 3
         let swap = 0 &- (q & 1)  // all ones where q is odd
-        let cb = unsafeBitCast(c, to: SIMD8<UInt64>.self), sb = unsafeBitCast(s, to: SIMD8<UInt64>.self)
+        let cb = unsafeBitCast(c, to: SIMD16<UInt32>.self), sb = unsafeBitCast(s, to: SIMD16<UInt32>.self)
         let x = (cb & ~swap) | (sb & swap), y = (sb & ~swap) | (cb & swap)
-        let cosSign = ((q &+ 1) & 2) &<< 62, sinSign = (q & 2) &<< 62
-        return (unsafeBitCast(x ^ cosSign, to: Double8.self), unsafeBitCast(y ^ sinSign, to: Double8.self))
+        let cosSign = ((q &+ 1) & 2) &<< 30, sinSign = (q & 2) &<< 30
+        return (unsafeBitCast(x ^ cosSign, to: Single16.self), unsafeBitCast(y ^ sinSign, to: Single16.self))
+    }
+
+    /// The sixteen floats as doubles, exactly: (lanes 0, 2, …, 14; lanes 1, 3, …, 15). The bits
+    /// of a float moved into a double's sign, exponent and mantissa fields give f·2^−896 exactly
+    /// (zero and subnormal floats included), and the product by 2^896 is exact. Taking the halves
+    /// with `lowHalf` and converting made LLVM split the whole generator into 128-bit registers.
+    @inlinable @inline(__always)
+    public static func widen(_ f: Single16) -> (even: Double8, odd: Double8) {
+        let v = unsafeBitCast(f, to: SIMD8<UInt64>.self)
+        let sign: UInt64 = 0x8000_0000_0000_0000
+        let even = ((v & 0x7fff_ffff) &<< 29) | ((v &<< 32) & sign)
+        let odd = ((v &>> 3) & 0x0fff_ffff_e000_0000) | (v & sign)
+        return (unsafeBitCast(even, to: Double8.self) * 0x1p896, unsafeBitCast(odd, to: Double8.self) * 0x1p896)
     }
 
     /// e^y for y ≤ 0: y = k ln 2 + r with k = round(y/ln 2) by the rounding magic and

@@ -11,7 +11,8 @@ func spectrumOf(_ x: RealField, _ sf: StructureFactor) -> [Double] {
     return sf.shellAverages(s)
 }
 
-/// Worst |z| of per-shell ensemble means against a prediction.
+/// Worst |z| of per-shell ensemble means against a prediction (checked against
+/// `StandardNormal.familyBound(comparisons:)` for the number of shells).
 func worstZ(_ rows: [[Double]], _ predicted: [Double]) -> Double {
     predicted.indices.reduce(0) { w, s in
         let e = Estimate(samples: rows.map { $0[s] })
@@ -35,16 +36,16 @@ func gaussianDataKeepsTheExactSpectrumAlongTheReversePath(method: SamplerMethod)
         }
         return rows + [spectrumOf(final, sf)]
     }
-    let p = model.power
+    let p = model.power, bound = StandardNormal.familyBound(comparisons: sf.shellCount)
     for (j, i) in checks.enumerated() {
         let level = NoiseSchedule.vp.level(at: times[i])
         let z = worstZ(runs.map { $0[j] }, sf.shellMeans(p.map { level.alpha * level.alpha * $0 + level.variance }))
-        validation("Gaussian data, \(method.rawValue): S(k, t = \(String(format: "%.3g", times[i]))) vs α²P + σ² over \(sf.shellCount) shells", String(format: "worst |z| = %.2f", z))
-        #expect(z < 4)
+        validation("Gaussian data, \(method.rawValue): S(k, t = \(String(format: "%.3g", times[i]))) vs α²P + σ² over \(sf.shellCount) shells", String(format: "worst |z| = %.2f (bound %.2f)", z, bound))
+        #expect(z < bound)
     }
     let z = worstZ(runs.map { $0[checks.count] }, sf.shellMeans(p))
-    validation("Gaussian data, \(method.rawValue): final samples' spectrum vs P(k)", String(format: "worst |z| = %.2f", z))
-    #expect(z < 4)
+    validation("Gaussian data, \(method.rawValue): final samples' spectrum vs P(k)", String(format: "worst |z| = %.2f (bound %.2f)", z, bound))
+    #expect(z < bound)
 }
 
 @Test func twoPointDataSplitsEvenlyUnderTheSDEAndExactlyUnderTheODE() throws {
