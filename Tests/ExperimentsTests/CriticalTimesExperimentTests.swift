@@ -59,6 +59,31 @@ func json(_ folder: URL) throws -> [String: Any] {
     }
 }
 
+/// With two observation times every trajectory extreme sits at an end of the path: the two
+/// trajectory estimates are undefined, null in summary.json and absent from the table, and a
+/// scan that plots one of them still completes (its points are NaN, not a missing column).
+@Test func undefinedTrajectoryEstimatesAreNullAndScansStillPlotThem() throws {
+    let twoTimes = softeningParameters.replacingOccurrences(of: "count = 16\n", with: "count = 2\n").replacingOccurrences(of: "response = 3", with: "response = 0")
+    let text = twoTimes + "\n" + """
+    [scan]
+    parameter = "model.patch"
+    values = [3, 5]
+    plot = [["t_min_stiffness_trajectory", "t_peak_xi_eq_trajectory"]]
+    """
+    let file = try writeTiny(text), dir = (file as NSString).deletingLastPathComponent
+    let scan = try Experiment.run(file: file, out: dir + "/scan", overrides: [], progress: false)
+    let table = try String(contentsOf: scan.appendingPathComponent("scan.csv"), encoding: .utf8)
+    let header = table.split(separator: "\n")[0].split(separator: ",").map(String.init)
+    #expect(header.contains("t_min_stiffness_trajectory") && header.contains("t_peak_xi_eq_trajectory"))
+    let single = try Experiment.run(file: try writeTiny(twoTimes), out: dir + "/one", overrides: [], progress: false)
+    let s = try json(single)
+    for k in ["t_min_stiffness_trajectory", "t_peak_xi_eq_trajectory"] {
+        #expect(s[k] is NSNull && s[k + "_log_lambda"] is NSNull, "\(k): \(String(describing: s[k]))")
+        #expect(!(s["critical_times"] as! [String]).contains(k))
+    }
+    #expect(s["t_c_jacobian_homogeneous"] is Double)  // the homogeneous-state probes do not depend on the observation times
+}
+
 /// 40 members: the run reduces them online in 32 fixed blocks (``MemberBlocks``), `analyze`
 /// from every member's sample; the two must agree bit for bit, on 1 and 2 threads.
 @Test func analyzeReproducesTheCorrelationLengthsOfTheRunThatWroteTheTrajectories() throws {

@@ -43,6 +43,13 @@ enum CriticalTimesOutput {
                 estimates.append(.init(key: "t_peak_xi_eq_trajectory", estimator: "argmax of the Jacobian proxy ξ_eq along the trajectories", time: r.times[j]))
             }
             try writeSoftening(s, r, to: folder, report: &report, summary: &summary)
+            // The probe estimates are undefined when nothing crosses or the extreme sits at an end
+            // of the path: null in summary.json, so that every run with probes has the keys (a
+            // scan over such runs plots the points where they are defined).
+            for key in ["t_c_jacobian_homogeneous", "t_min_stiffness_trajectory", "t_peak_xi_eq_trajectory"] where !estimates.contains(where: { $0.key == key }) {
+                summary[key] = Double.nan
+                summary[key + "_log_lambda"] = Double.nan
+            }
         }
         if let t = summary["t_peak_xi_growth"] as? Double {
             estimates.append(.init(key: "t_peak_xi_growth", estimator: "argmax −dξ_1/e/dlog t of sign D(x_t) (samples)", time: t))
