@@ -35,13 +35,19 @@ extension OneStageStepper {
         for (i, q) in symmetry.selfConjugate.enumerated() { state.selfConjugateOld[i] = spec[2 * q] }
 
         state.coefficients.withUnsafeBufferPointer { c in
-            let e = UnsafeRawPointer(c.baseAddress!), f = e + 8 * slots, q = e + 16 * slots
+            let modes = slots / 2
+            let e = UnsafeRawPointer(c.baseAddress!), f = e + 8 * modes, q = e + 16 * modes
             let s = UnsafeMutableRawPointer(spec), n = UnsafeRawPointer(nv), o = UnsafeMutableRawPointer(ov)
+            // A mode's coefficient for its (re, im) slots: four modes read, each used twice.
+            @inline(__always) func paired(_ table: UnsafeRawPointer, slot: Int) -> Double8 {
+                let m = table.loadUnaligned(fromByteOffset: 4 * slot, as: SIMD4<Double>.self)
+                return Double8(lowHalf: SIMD4(m[0], m[0], m[1], m[1]), highHalf: SIMD4(m[2], m[2], m[3], m[3]))
+            }
             @inline(__always) func update(slot: Int, noise z: Double8) {
                 let b = 8 * slot
-                var x = e.loadUnaligned(fromByteOffset: b, as: Double8.self) * s.loadUnaligned(fromByteOffset: b, as: Double8.self)
-                if !linear { x = x + f.loadUnaligned(fromByteOffset: b, as: Double8.self) * n.loadUnaligned(fromByteOffset: b, as: Double8.self) }
-                if noisy { x = x + q.loadUnaligned(fromByteOffset: b, as: Double8.self) * (z * scale) }
+                var x = paired(e, slot: slot) * s.loadUnaligned(fromByteOffset: b, as: Double8.self)
+                if !linear { x = x + paired(f, slot: slot) * n.loadUnaligned(fromByteOffset: b, as: Double8.self) }
+                if noisy { x = x + paired(q, slot: slot) * (z * scale) }
                 s.storeBytes(of: x, toByteOffset: b, as: Double8.self)
                 o.storeBytes(of: x * norm, toByteOffset: b, as: Double8.self)
             }
@@ -57,9 +63,9 @@ extension OneStageStepper {
                 let z = noisy ? GaussianNoise.block(key: key, block: blocks) : (.zero, .zero, .zero, .zero)
                 let ep = c.baseAddress!
                 for k in (32 * blocks)..<slots {
-                    var x = ep[k] * spec[k]
-                    if !linear { x = x + ep[slots + k] * nv[k] }
-                    if noisy { x = x + ep[2 * slots + k] * (GaussianNoise.element(z, k - 32 * blocks) * scale) }
+                    var x = ep[k / 2] * spec[k]
+                    if !linear { x = x + ep[modes + k / 2] * nv[k] }
+                    if noisy { x = x + ep[2 * modes + k / 2] * (GaussianNoise.element(z, k - 32 * blocks) * scale) }
                     spec[k] = x
                     ov[k] = x * norm
                 }
@@ -71,9 +77,9 @@ extension OneStageStepper {
             for (i, mode) in symmetry.selfConjugate.enumerated() {
                 let k = 2 * mode
                 let z = GaussianNoise.element(GaussianNoise.block(key: key, block: k / 32), k % 32)
-                var x = ep[k] * state.selfConjugateOld[i]
-                if !linear { x = x + ep[slots + k] * nv[k] }
-                x = x + ep[2 * slots + k] * ((z * scale) * 2.0.squareRoot())
+                var x = ep[mode] * state.selfConjugateOld[i]
+                if !linear { x = x + ep[modes + mode] * nv[k] }
+                x = x + ep[2 * modes + mode] * ((z * scale) * 2.0.squareRoot())
                 spec[k] = x; spec[k + 1] = 0
                 ov[k] = x * norm; ov[k + 1] = 0
             }
@@ -82,17 +88,17 @@ extension OneStageStepper {
         state.stepIndex += 1
     }
 
-    /// Per-slot tables (each mode's coefficient twice, for its re and im slots): E, F·mask, Q.
+    /// Per-mode tables E, F·mask, Q (the update pairs each with the mode's re and im slots: half
+    /// the memory traffic of per-slot tables).
     private func prepare(_ state: FieldState, shift: Double) {
-        let ctx = context, n = ctx.symbol.count, slots = 2 * n
-        if state.coefficients.count != 3 * slots { state.coefficients = [Double](repeating: 0, count: 3 * slots) }
+        let ctx = context, n = ctx.symbol.count
+        if state.coefficients.count != 3 * n { state.coefficients = [Double](repeating: 0, count: 3 * n) }
         state.coefficients.withUnsafeMutableBufferPointer { t in
             for k in 0..<n {
                 let c = Self.coefficients((ctx.symbol[k] + shift) * ctx.dt, dt: ctx.dt)
-                let f = c.f * ctx.dealiasing.mask[k]
-                t[2 * k] = c.e; t[2 * k + 1] = c.e
-                t[slots + 2 * k] = f; t[slots + 2 * k + 1] = f
-                t[2 * slots + 2 * k] = c.q; t[2 * slots + 2 * k + 1] = c.q
+                t[k] = c.e
+                t[n + k] = c.f * ctx.dealiasing.mask[k]
+                t[2 * n + k] = c.q
             }
         }
         state.coefficientShift = shift
