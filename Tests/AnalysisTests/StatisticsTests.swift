@@ -104,3 +104,14 @@ import Testing
     validation("block jackknife, 80 members in 32 blocks: mean SE² of a mean of N(0, 1)", "\(mean.mean) ± \(mean.standardError) (expected 1/80 = 0.0125)")
     #expect(abs(mean.mean - 1.0 / 80) < 4 * mean.standardError)
 }
+
+/// The family-wise bound of a worst-of-n check: the largest of n independent |Z| exceeds it with
+/// probability 1 − (1 − erfc(b/√2))^n, which Bonferroni keeps between α − α²/2 and α.
+@Test func familyBoundHoldsTheFamilyWiseFalseAlarm() {
+    #expect(abs(StandardNormal.familyBound(comparisons: 1) - 4) < 1e-4)
+    for n in [1, 32, 135, 323, 10_000] {
+        let b = StandardNormal.familyBound(comparisons: n), alpha = 6.334e-5
+        let exceed = 1 - pow(1 - erfc(b / 2.0.squareRoot()), Double(n))
+        #expect(exceed <= alpha * (1 + 1e-6) && exceed >= alpha - alpha * alpha / 2 - 1e-12, "n = \(n): bound \(b), P = \(exceed)")
+    }
+}
