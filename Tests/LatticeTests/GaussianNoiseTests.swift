@@ -70,8 +70,8 @@ import Testing
     for b in [0, 1, 2, 1000, 123_456] {
         let z = GaussianNoise.block(key: key, block: b)
         for p in 0..<16 {
-            let h1 = GaussianNoise.mix(key &+ UInt64(16 * b + 1 + p / 2) &* 0x9e37_79b9_7f4a_7c15)
-            let h2 = GaussianNoise.mix(key &+ UInt64(16 * b + 9 + p / 2) &* 0x9e37_79b9_7f4a_7c15)
+            let h1 = GaussianNoise.mix(key &+ UInt64(16 * b + 1 + p / 2) &* GaussianNoise.gamma)
+            let h2 = GaussianNoise.mix(key &+ UInt64(16 * b + 9 + p / 2) &* GaussianNoise.gamma)
             let w1 = UInt32(truncatingIfNeeded: p % 2 == 0 ? h1 : h1 >> 32), w2 = UInt32(truncatingIfNeeded: p % 2 == 0 ? h2 : h2 >> 32)
             let u1 = (Double(w1 >> 1) + 0.5) * 0x1p-31, u2 = Double(w2 >> 9) * 0x1p-23
             let r = (-2 * Foundation.log(u1)).squareRoot()
@@ -122,7 +122,7 @@ func gaussianBattery(_ z: [Double]) -> [(test: String, z: Double)] {
         out.append(("χ² of 8×8 pairs at lag \(d)", (chi - 63) / 126.0.squareRoot()))
     }
     var c = 0.0, pairs = 0.0
-    for i in stride(from: 0, to: z.count - 16, by: 1) where i % 32 < 16 {
+    for i in 0..<(z.count - 16) where i % 32 < 16 {
         c += (z[i] * z[i] - 1) * (z[i + 16] * z[i + 16] - 1)
         pairs += 1
     }
