@@ -77,8 +77,9 @@ protocol PatchReducer {
     mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride: Int)
 }
 
-/// The scan over a dictionary: for every training image and every relative shift s = (s_r, s_c)
-/// of the dictionary, the scores of all admissible pixels at once. The cross term of a shift is
+/// The scan over a dictionary by box sums, used by the local machine and the nearest-patch
+/// check (the equivariant machines use `DiagonalScan`): for every training image and every
+/// relative shift s = (s_r, s_c) of the dictionary, the scores of all admissible pixels at once. The cross term of a shift is
 /// a box sum of the product field q(w) = Σ_c y(w + s)(2α x(w) − α² y(w + s)): a running sum
 /// down the rows and a P-tap sum along each row, both vectorised along the row, so the cost per
 /// (pixel × candidate) is constant in P but for that short sum.

@@ -10,7 +10,10 @@ import CriticalityLattice
 /// with Ω the P×P window (P from a fixed size or a schedule P(t)) and the sum over every
 /// channel of a multi-channel image. ‖x_{Ω_u}‖² is the same for every candidate and cancels,
 /// so a logit is (2α⟨x_Ω, y_Ω⟩ − α²‖y_Ω‖²)/(2σ²), the cross term for all pixels of one
-/// relative shift a box sum (`PatchScan`). The softmax is an online log-sum-exp per pixel.
+/// relative shift a box sum (`PatchScan`) for the local machine; the equivariant machines read
+/// the cross terms of all column shifts at once off the diagonals of one matrix (`DiagonalScan`),
+/// so that their cost per candidate does not depend on P. The softmax is an online
+/// log-sum-exp per pixel.
 ///
 /// The training images are split into fixed chunks (independent of the thread count); each
 /// chunk is scanned into its own accumulator and the accumulators are merged in chunk order,
@@ -25,8 +28,9 @@ public struct PatchScoreMachine: Denoiser {
     /// Threads over training chunks inside one evaluation (ensembles parallelise over members instead).
     public var threads: Int
     let geometries: [Int: PatchGeometry]
-    /// The training images padded for each patch size, one array per chunk.
+    /// The training images padded for each patch size's scan, one array per chunk.
     let padded: [Int: [[Double]]]
+    let diagonalScans: [Int: DiagonalScan]
     let chunks: [Int: [Range<Int>]]
 
     /// Up to 16 chunks of at least 2¹⁸ candidate comparisons each: merging two chunks costs
@@ -46,15 +50,23 @@ public struct PatchScoreMachine: Denoiser {
         self.patch = patch
         self.threads = threads
         var geometries: [Int: PatchGeometry] = [:], padded: [Int: [[Double]]] = [:], chunks: [Int: [Range<Int>]] = [:]
+        var diagonalScans: [Int: DiagonalScan] = [:]
         for p in patch.sizes {
             let g = try PatchGeometry(shape: lattice.shape, patch: p, dictionary: dictionary)
             geometries[p] = g
             chunks[p] = PatchScoreMachine.chunks(count: data.count, pairsPerImage: g.candidatePairs)
-            padded[p] = chunks[p]!.map { g.trainingLayout.padded(data.images[$0], geometry: g) }
+            if dictionary.locality == .equivariant {
+                let scan = DiagonalScan(geometry: g)
+                diagonalScans[p] = scan
+                padded[p] = chunks[p]!.map { scan.prepare(data.images[$0]) }
+            } else {
+                padded[p] = chunks[p]!.map { g.trainingLayout.padded(data.images[$0], geometry: g) }
+            }
         }
         self.geometries = geometries
         self.padded = padded
         self.chunks = chunks
+        self.diagonalScans = diagonalScans
     }
 
     /// Candidates compared per evaluation at time t, summed over pixels: N·Σ_u |dictionary(u)|.
@@ -69,6 +81,25 @@ public struct PatchScoreMachine: Denoiser {
         let xp = UnsafeMutablePointer<Double>.allocate(capacity: layout.count)
         defer { xp.deallocate() }
         layout.fill(xp, from: x.values, geometry: g)
+        if let scan = diagonalScans[p] {
+            for i in 0..<layout.count { xp[i] *= 2 * alpha * gain }
+            nonisolated(unsafe) let input = UnsafePointer(xp)
+            let parts = Ensemble.map(members: chunks.count, threads: threads) { c -> LaneSoftmax in
+                let work = DiagonalScan.allocate(scan.workCount)
+                defer { work.deallocate() }
+                let acc = LaneSoftmax(height: g.height, width: g.width, channels: g.channels)
+                images[c].withUnsafeBufferPointer { y in
+                    for k in 0..<chunks[c].count {
+                        scan.run(x: input, y: y.baseAddress! + k * scan.imageStride, energyWeight: alpha * alpha * gain, into: acc, work: work)
+                    }
+                }
+                return acc
+            }
+            for part in parts.dropFirst() { parts[0].merge(part); part.deallocate() }
+            parts[0].finish(into: d)
+            parts[0].deallocate()
+            return
+        }
         nonisolated(unsafe) let input = UnsafePointer(xp)
         let parts = Ensemble.map(members: chunks.count, threads: threads) { c -> SoftmaxAccumulator in
             let scan = PatchScan(geometry: g)
