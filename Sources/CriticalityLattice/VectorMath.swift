@@ -94,7 +94,7 @@ public enum VectorMath {
         let kd = t - roundingMagic
         let r = x.addingProduct(kd, Double8(repeating: -0.6931471803691238)).addingProduct(kd, Double8(repeating: -1.9082149292705877e-10))
         let r2 = r * r
-        func pair(_ c: Double, _ d: Double) -> Double8 { Double8(repeating: c).addingProduct(r, Double8(repeating: d)) }
+        @inline(__always) func pair(_ c: Double, _ d: Double) -> Double8 { Double8(repeating: c).addingProduct(r, Double8(repeating: d)) }
         let a0 = 1 + r, a1 = pair(0.5000000000000019, 0.1666666666666668), a2 = pair(0.0416666666664881, 0.008333333333319601)
         let a3 = pair(0.0013888888952314775, 0.00019841269890047113), a4 = pair(2.4801485482328494e-05, 2.755724091857897e-06)
         let a5 = pair(2.763263963904103e-07, 2.5110037605963777e-08)
