@@ -80,9 +80,6 @@ struct DiagonalScan: Sendable {
         return out
     }
 
-    @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
-    @inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
-
     /// Scans one prepared training image `y` against the padded input `x` (already scaled by
     /// 2αβ), with energy weight α²β, into the softmax sums. `work` holds `workCount` doubles.
     func run(x: UnsafePointer<Double>, y: UnsafePointer<Double>, energyWeight: Double, into acc: LaneSoftmax,
@@ -190,9 +187,6 @@ struct LaneSoftmax: @unchecked Sendable {
     }
 
     func deallocate() { sums.deallocate() }
-
-    @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
-    @inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
 
     /// The larger of a and b per lane. Written as a lane loop, which LLVM turns into one vector
     /// max; a select on the mask of `b .> a` is built lane by lane in mask registers.

@@ -77,12 +77,17 @@ protocol PatchReducer {
     mutating func absorb(row: Int, col: Int, score: Double8, centre: UnsafePointer<Double>, planeStride: Int)
 }
 
+/// Eight doubles from p on, at any alignment (the scans' lane blocks).
+@inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
+@inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
+
 /// The scan over a dictionary by box sums, used by the local machine and the nearest-patch
 /// check (the equivariant machines use `DiagonalScan`): for every training image and every
-/// relative shift s = (s_r, s_c) of the dictionary, the scores of all admissible pixels at once. The cross term of a shift is
-/// a box sum of the product field q(w) = Σ_c y(w + s)(2α x(w) − α² y(w + s)): a running sum
-/// down the rows and a P-tap sum along each row, both vectorised along the row, so the cost per
-/// (pixel × candidate) is constant in P but for that short sum.
+/// relative shift s = (s_r, s_c) of the dictionary, the scores of all admissible pixels at
+/// once. The cross term of a shift is a box sum of the product field
+/// q(w) = Σ_c y(w + s)(2α x(w) − α² y(w + s)): a running sum down the rows and a P-tap sum along
+/// each row, both vectorised along the row, so the cost per (pixel × candidate) is constant in P
+/// but for that short sum.
 struct PatchScan {
     let geometry: PatchGeometry
     let input: PaddedPlanes, training: PaddedPlanes
@@ -105,9 +110,6 @@ struct PatchScan {
         q.deallocate()
         v.deallocate()
     }
-
-    @inline(__always) func load(_ p: UnsafePointer<Double>) -> Double8 { UnsafeRawPointer(p).loadUnaligned(as: Double8.self) }
-    @inline(__always) func store(_ v: Double8, _ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Double8.self) }
 
     @inline(__always)
     func run<R: PatchReducer>(x: UnsafePointer<Double>, y: UnsafePointer<Double>, alpha: Double, gain: Double, into reducer: inout R) {
