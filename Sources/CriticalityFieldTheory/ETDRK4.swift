@@ -46,9 +46,9 @@ public struct ETDRK4: Stepper {
 
         func nonlinear(_ u: SpectralField, _ time: Double, _ out: SpectralField) {
             ctx.synchronise(u, into: state.stage, scratch: tmp)
-            ctx.nonlinearSpectrum(of: state.stage, time: time, work: state.work, into: out)
+            ctx.nonlinearSpectrum(destroying: state.stage, time: time, into: out)
         }
-        ctx.nonlinearSpectrum(of: state.field, time: t, work: state.work, into: nv)
+        ctx.nonlinearSpectrum(destroying: state.field, time: t, into: nv)
         for i in 0..<count { a.values[i] = c[m + i / 2] * v.values[i] + c[2 * m + i / 2] * nv.values[i] }
         nonlinear(a, t + dt / 2, na)
         for i in 0..<count { b.values[i] = c[m + i / 2] * v.values[i] + c[2 * m + i / 2] * na.values[i] }

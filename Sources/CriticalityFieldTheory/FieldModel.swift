@@ -20,6 +20,24 @@ public protocol FieldModel: Sendable {
     var hasTimeDependentShift: Bool { get }
     /// True when N ≡ 0, so steppers can skip the transform of the nonlinear term.
     var isLinear: Bool { get }
-    /// out[i] = N(φ[i], t) for i < count.
+    /// out[i] = N(φ[i], t) for i < count. `out` may be `phi`: the one-stage steppers evaluate N
+    /// in place (see ``pointwise(_:into:count:_:)``).
     func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double)
+}
+
+/// out[i] = f(φ[i]), eight lanes at a time. LLVM vectorises a plain loop only after checking at
+/// run time that `out` and `phi` do not overlap, so in place it ran lane by lane.
+@inline(__always)
+func pointwise(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int,
+               _ f: (Double8) -> Double8) {
+    let full = count / 8
+    let p = UnsafeRawPointer(phi), o = UnsafeMutableRawPointer(out)
+    for b in 0..<full {
+        o.storeBytes(of: f(p.loadUnaligned(fromByteOffset: 64 * b, as: Double8.self)), toByteOffset: 64 * b, as: Double8.self)
+    }
+    guard count > 8 * full else { return }
+    var v = Double8()
+    for i in (8 * full)..<count { v[i - 8 * full] = phi[i] }
+    let r = f(v)
+    for i in (8 * full)..<count { out[i] = r[i - 8 * full] }
 }

@@ -14,8 +14,8 @@ public final class FieldState: @unchecked Sendable {
     /// φ̂(k), the unnormalised DFT of `field`.
     public let spectrum: SpectralField
 
-    let work: RealField
-    let stage: RealField
+    /// A stage field for multi-stage steppers (``ETDRK4``).
+    lazy var stage = RealField(lattice)
     let scratch: [SpectralField]
     /// A stepper's per-mode coefficient tables, stored one after the other (table j of mode k at
     /// j·modes + k), valid for the linear shift `coefficientShift`; rewritten in place when a
@@ -24,6 +24,8 @@ public final class FieldState: @unchecked Sendable {
     var coefficientShift: Double?
     /// The self-conjugate modes' values before a step (see ``OneStageStepper``).
     var selfConjugateOld: [Double]
+    /// Their N̂ values (the update overwrites N̂).
+    var selfConjugateNonlinear: [Double]
 
     /// A state starting from `initial` (copied) at `startTime`.
     public init(initial: RealField, member: Int, startTime: Double = 0, stepper: some Stepper) {
@@ -33,10 +35,9 @@ public final class FieldState: @unchecked Sendable {
         self.startTime = startTime
         field = initial.copy()
         spectrum = SpectralField(lattice)
-        work = RealField(lattice)
-        stage = RealField(lattice)
         scratch = (0..<stepper.scratchCount).map { _ in SpectralField(lattice) }
         selfConjugateOld = [Double](repeating: 0, count: stepper.context.symmetry.selfConjugate.count)
+        selfConjugateNonlinear = selfConjugateOld
         stepper.context.transform(field, into: spectrum)
     }
 

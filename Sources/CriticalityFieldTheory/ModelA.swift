@@ -29,11 +29,8 @@ public struct ModelA: FieldModel, Equatable {
     public var isLinear: Bool { u == 0 && h == 0 }
 
     public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
-        let u = self.u, h = self.h
-        for i in 0..<count {
-            let p = phi[i]
-            out[i] = h - u * p * p * p
-        }
+        let u = Double8(repeating: self.u), h = Double8(repeating: self.h)
+        pointwise(phi, into: out, count: count) { p in h - u * p * p * p }
     }
 }
 

@@ -12,7 +12,7 @@ public protocol OneStageStepper: Stepper {
 }
 
 extension OneStageStepper {
-    public var scratchCount: Int { 2 }
+    public var scratchCount: Int { 1 }
 
     /// One step, fused: the noise ξ̂ is drawn 32 slots at a time (GaussianNoise blocks over the
     /// interleaved (re, im) slots) straight into an 8-lane update, φ̂ ← ((E φ̂ + F N̂) + Q·s ξ),
@@ -23,16 +23,20 @@ extension OneStageStepper {
     public func step(_ state: FieldState) {
         let ctx = context, model = ctx.model, dt = ctx.dt, lattice = model.lattice
         let t = state.time(dt: dt)
-        let nHat = state.scratch[0], out = state.scratch[1]
+        // The update writes φ̂/N over N̂ slot by slot after reading it: one array fewer in cache.
+        let nHat = state.scratch[0], out = nHat
         let linear = model.isLinear, noisy = model.temperature > 0
-        if !linear { ctx.nonlinearSpectrum(of: state.field, time: t, work: state.work, into: nHat) }
+        if !linear { ctx.nonlinearSpectrum(destroying: state.field, time: t, into: nHat) }
         let shift = model.linearShift(at: t + dt / 2)
         if state.coefficientShift != shift { prepare(state, shift: shift) }
         let slots = 2 * state.spectrum.count, norm = 1 / Double(lattice.siteCount)
         let scale = (2 * model.temperature / lattice.cellVolume).squareRoot() * (Double(lattice.siteCount) / 2).squareRoot()
         let key = ctx.noise.key(member: state.member, step: state.stepIndex)
         let symmetry = ctx.symmetry, spec = state.spectrum.values, nv = nHat.values, ov = out.values
-        for (i, q) in symmetry.selfConjugate.enumerated() { state.selfConjugateOld[i] = spec[2 * q] }
+        for (i, q) in symmetry.selfConjugate.enumerated() {
+            state.selfConjugateOld[i] = spec[2 * q]
+            state.selfConjugateNonlinear[i] = linear ? 0 : nv[2 * q]
+        }
 
         state.coefficients.withUnsafeBufferPointer { c in
             let modes = slots / 2
@@ -78,7 +82,7 @@ extension OneStageStepper {
                 let k = 2 * mode
                 let z = GaussianNoise.element(GaussianNoise.block(key: key, block: k / 32), k % 32)
                 var x = ep[mode] * state.selfConjugateOld[i]
-                if !linear { x = x + ep[modes + mode] * nv[k] }
+                if !linear { x = x + ep[modes + mode] * state.selfConjugateNonlinear[i] }
                 x = x + ep[2 * modes + mode] * ((z * scale) * 2.0.squareRoot())
                 spec[k] = x; spec[k + 1] = 0
                 ov[k] = x * norm; ov[k + 1] = 0

@@ -60,10 +60,11 @@ public struct SpectralContext: Sendable {
     }
 
     /// out = DFT N[φ], Hermitian-projected, with φ given in real space (the dealiasing mask is in
-    /// the steppers' tables).
-    func nonlinearSpectrum(of phi: RealField, time: Double, work: RealField, into out: SpectralField) {
-        model.nonlinearTerm(phi.values, into: work.values, count: work.count, time: time)
-        transform(work, into: out)
+    /// the steppers' tables). N overwrites φ: every stepper rewrites the field at the end of its
+    /// step, and one array fewer stays in cache.
+    func nonlinearSpectrum(destroying phi: RealField, time: Double, into out: SpectralField) {
+        model.nonlinearTerm(phi.values, into: phi.values, count: phi.count, time: time)
+        transform(phi, into: out)
     }
 
     /// field = IDFT(spectrum)/N, through `scratch` (c2r destroys its input).

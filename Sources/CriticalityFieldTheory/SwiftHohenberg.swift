@@ -33,18 +33,12 @@ public struct SwiftHohenberg: FieldModel, Equatable {
     public var isLinear: Bool { false }
 
     public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
-        let g2 = quadratic
+        let g2 = Double8(repeating: quadratic)
         // Without g₂, the cubic alone: the same bits as before it existed (also for φ = −0).
-        if g2 == 0 {
-            for i in 0..<count {
-                let p = phi[i]
-                out[i] = -p * p * p
-            }
+        if quadratic == 0 {
+            pointwise(phi, into: out, count: count) { p in -p * p * p }
         } else {
-            for i in 0..<count {
-                let p = phi[i]
-                out[i] = (g2 - p) * p * p
-            }
+            pointwise(phi, into: out, count: count) { p in (g2 - p) * p * p }
         }
     }
 }
