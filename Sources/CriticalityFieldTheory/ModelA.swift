@@ -29,8 +29,14 @@ public struct ModelA: FieldModel, Equatable {
     public var isLinear: Bool { u == 0 && h == 0 }
 
     public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
-        let u = Double8(repeating: self.u), h = Double8(repeating: self.h)
-        pointwise(phi, into: out, count: count) { p in h - u * p * p * p }
+        pointwise(phi, into: out, count: count, Cubic(u: u, h: h))
+    }
+
+    /// N(φ) = h − uφ³.
+    struct Cubic: PointwiseFormula {
+        let u: Double, h: Double
+        @inline(__always) func vector(_ p: Double8) -> Double8 { Double8(repeating: h) - Double8(repeating: u) * p * p * p }
+        @inline(__always) func scalar(_ p: Double) -> Double { h - u * p * p * p }
     }
 }
 

@@ -33,12 +33,24 @@ public struct SwiftHohenberg: FieldModel, Equatable {
     public var isLinear: Bool { false }
 
     public func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double) {
-        let g2 = Double8(repeating: quadratic)
         // Without g₂, the cubic alone: the same bits as before it existed (also for φ = −0).
         if quadratic == 0 {
-            pointwise(phi, into: out, count: count) { p in -p * p * p }
+            pointwise(phi, into: out, count: count, Cubic())
         } else {
-            pointwise(phi, into: out, count: count) { p in (g2 - p) * p * p }
+            pointwise(phi, into: out, count: count, QuadraticCubic(g2: quadratic))
         }
+    }
+
+    /// N(φ) = −φ³.
+    struct Cubic: PointwiseFormula {
+        @inline(__always) func vector(_ p: Double8) -> Double8 { -p * p * p }
+        @inline(__always) func scalar(_ p: Double) -> Double { -p * p * p }
+    }
+
+    /// N(φ) = (g₂ − φ)φ².
+    struct QuadraticCubic: PointwiseFormula {
+        let g2: Double
+        @inline(__always) func vector(_ p: Double8) -> Double8 { (Double8(repeating: g2) - p) * p * p }
+        @inline(__always) func scalar(_ p: Double) -> Double { (g2 - p) * p * p }
     }
 }
