@@ -124,8 +124,8 @@ public struct ReverseSampler: Sendable {
                 for j in 0..<x.count { x[j] += h * (g2 * now.score(x: x[j], denoised: d[j]) - f * x[j]) + xi[j] }
             case .reverseSDEExponential:
                 let (c, v) = ReverseSampler.exponentialStep(now, next)
-                noise.fill(xi.values, count: xi.count, scale: v.squareRoot(), member: member, step: i, stream: 2)
-                for j in 0..<x.count { x[j] = next.alpha * d[j] + c * (x[j] - now.alpha * d[j]) + xi[j] }
+                ReverseSampler.exponentialUpdate(x, d, contraction: c, noiseScale: v.squareRoot(), now: now, next: next,
+                                                 key: noise.key(member: member, step: i, stream: 2))
             case .ddim:
                 let c = next.sigma / now.sigma
                 for j in 0..<x.count { x[j] = next.alpha * d[j] + c * (x[j] - now.alpha * d[j]) }
@@ -148,6 +148,30 @@ public struct ReverseSampler: Sendable {
     public static func exponentialStep(_ now: NoiseLevel, _ next: NoiseLevel) -> (c: Double, v: Double) {
         let ratio = now.alpha / next.alpha, c = ratio * next.variance / now.variance
         return (c, max(next.variance * (1 - ratio * c), 0))
+    }
+
+    /// x ← α_s D + c (x − α_t D) + √v z, with z the deviates of stream `key` drawn 32 at a time into
+    /// the update (as `GaussianNoise.fill` draws them, and the same bits as filling a noise field
+    /// first: one pass over x instead of two, and no noise field).
+    static func exponentialUpdate(_ x: RealField, _ d: RealField, contraction c: Double, noiseScale s: Double,
+                                  now: NoiseLevel, next: NoiseLevel, key: UInt64) {
+        let xp = UnsafeMutableRawPointer(x.values), dp = UnsafeRawPointer(d.values)
+        let a = Double8(repeating: next.alpha), b = Double8(repeating: now.alpha), c8 = Double8(repeating: c)
+        @inline(__always) func update(_ offset: Int, _ z: Double8) {
+            let dv = dp.loadUnaligned(fromByteOffset: 8 * offset, as: Double8.self)
+            let xv = xp.loadUnaligned(fromByteOffset: 8 * offset, as: Double8.self)
+            xp.storeBytes(of: a * dv + c8 * (xv - b * dv) + z * s, toByteOffset: 8 * offset, as: Double8.self)
+        }
+        let full = x.count / 32
+        for blk in 0..<full {
+            let z = GaussianNoise.block(key: key, block: blk)
+            update(32 * blk, z.0); update(32 * blk + 8, z.1); update(32 * blk + 16, z.2); update(32 * blk + 24, z.3)
+        }
+        guard x.count > 32 * full else { return }
+        let z = GaussianNoise.block(key: key, block: full)
+        for j in (32 * full)..<x.count {
+            x[j] = next.alpha * d[j] + c * (x[j] - now.alpha * d[j]) + GaussianNoise.element(z, j - 32 * full) * s
+        }
     }
 
     /// The probability-flow velocity dx/dt = f x − ½ g² s.

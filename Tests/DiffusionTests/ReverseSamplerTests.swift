@@ -285,3 +285,21 @@ func binaryPatchModelConvergesToALocallyConsistentMosaic(patch: Int) throws {
     #expect(try finalStates(base.correcting(LangevinCorrector(steps: 5, stepSize: 0.2, window: 1.5...1.9))) == plain)
     #expect(abs(LangevinCorrector(steps: 3, stepSize: 0.1, window: 1...3).annealingTime(times: [4, 3, 2, 1, 0.5]) - 0.9) < 1e-15)
 }
+
+/// The exponential step draws its noise into the update 32 deviates at a time: the same bits as
+/// filling a noise field first and updating site by site, including a partial last block.
+@Test func exponentialUpdateMatchesFillingTheNoiseFirst() throws {
+    let l = try Lattice(shape: [12, 10])  // 120 sites: three blocks of 32 and 24 more
+    let now = NoiseLevel(time: 0.4, alpha: 0.8, sigma: 0.6, alphaRate: 0, sigmaRate: 0)
+    let next = NoiseLevel(time: 0.3, alpha: 0.85, sigma: 0.52, alphaRate: 0, sigmaRate: 0)
+    let (c, v) = ReverseSampler.exponentialStep(now, next)
+    let x = RealField(l), d = RealField(l), noise = GaussianNoise(seed: 11)
+    noise.fill(x.values, count: x.count, member: 0, step: 0, stream: 7)
+    noise.fill(d.values, count: d.count, scale: 0.5, member: 0, step: 1, stream: 7)
+    let expected = x.copy(), xi = RealField(l)
+    noise.fill(xi.values, count: xi.count, scale: v.squareRoot(), member: 3, step: 5, stream: 2)
+    for j in 0..<x.count { expected[j] = next.alpha * d[j] + c * (expected[j] - now.alpha * d[j]) + xi[j] }
+    ReverseSampler.exponentialUpdate(x, d, contraction: c, noiseScale: v.squareRoot(), now: now, next: next,
+                                     key: noise.key(member: 3, step: 5, stream: 2))
+    #expect((0..<x.count).allSatisfy { x[$0].bitPattern == expected[$0].bitPattern })
+}
