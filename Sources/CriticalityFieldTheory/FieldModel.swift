@@ -21,7 +21,7 @@ public protocol FieldModel: Sendable {
     /// True when N ≡ 0, so steppers can skip the transform of the nonlinear term.
     var isLinear: Bool { get }
     /// out[i] = N(φ[i], t) for i < count. `out` may be `phi`: the one-stage steppers evaluate N
-    /// in place (see ``pointwise(_:into:count:_:)``).
+    /// in place (see `pointwise`).
     func nonlinearTerm(_ phi: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int, time: Double)
 }
 
